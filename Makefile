@@ -1,0 +1,49 @@
+# lcgraph: the README's commands. `make run` sets up and serves the demo; `make test` sets up and
+# runs the whole suite (lint, types, import-layer contract, tests).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run load serve test lint typecheck contracts pytest clean vocab
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# torch first, from the local CPU wheel: otherwise pip pulls gigabytes of CUDA packages.
+	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+load: install
+	$(BIN)/lcgraph load
+
+serve: install
+	$(BIN)/lcgraph serve --host $(HOST) --port $(PORT)
+
+run: load serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+contracts: install
+	$(BIN)/lint-imports
+
+pytest: install
+	$(BIN)/pytest -q
+
+test: lint typecheck contracts pytest
+
+vocab: install
+	$(BIN)/python -m ontology.vocab_gen
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The HTTP edge of lcgraph: translates HTTP to ``kg`` calls and back."""

@@ -1,0 +1,70 @@
+"""The FastAPI application factory.
+
+``create_app(settings)`` opens the store in the lifespan (or uses the ``kg`` it is given, for
+tests), registers the routers and the problem+json error handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import problems
+from api.routes import cases, communities, concepts, health, instruments, resources, sparql, stats
+from kg.config import Settings
+from kg.graph import KnowledgeGraph
+
+DESCRIPTION = """
+A knowledge graph of Learning Communities: the instruments (tools, methods, work forms and
+frameworks) to start, design, run and sustain them, the cases where they were used, and the
+concepts (phases, roles, sectors, practices, value types, success factors) that connect them.
+Every fact carries its provenance. The SPARQL endpoint implements the SPARQL 1.1 Protocol.
+"""
+
+TAGS = [
+    {"name": "instruments", "description": "Tools and methods for Learning Communities."},
+    {"name": "cases", "description": "Documented applications of instruments in a community and context."},
+    {"name": "communities", "description": "Learning communities and related collectives."},
+    {"name": "concepts", "description": "SKOS concept schemes: phases, roles, sectors, practices, ..."},
+    {"name": "sparql", "description": "SPARQL 1.1 Protocol endpoint (read-only)."},
+    {"name": "linked data", "description": "Dereferenceable IRIs with content negotiation."},
+    {"name": "status", "description": "Health, readiness and statistics."},
+]
+
+
+def create_app(settings: Settings | None = None, *, kg: KnowledgeGraph | None = None) -> FastAPI:
+    """Build the application.
+
+    Args:
+        settings: runtime settings; read from the environment when omitted.
+        kg: an already open knowledge graph (tests); otherwise the lifespan opens and closes one.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = kg is None
+        app.state.kg = kg if kg is not None else KnowledgeGraph.open(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.kg.close()
+            app.state.kg = None
+
+    app = FastAPI(
+        title="lcgraph",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
+    )
+    app.state.settings = settings
+    app.state.kg = kg
+    problems.install(app)
+    for module in (health, stats, instruments, cases, communities, concepts, sparql, resources):
+        app.include_router(module.router)
+    return app

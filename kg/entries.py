@@ -1,0 +1,161 @@
+"""Schemas of structured entries (instruments, cases, organisations, people, documents).
+
+The curated catalog is written in this format (``kg/catalog/*.yaml``); user submissions and case
+entries from files use the same models, so one validation path serves all of them. The format is
+documented in ``docs/data-model.md`` and published as JSON Schema by the API.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=120)]
+CITATION = re.compile(r"^\d{3}:\d+(-\d+)?(,\s*\d+(-\d+)?)*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A text in Dutch and English (both required)."""
+
+    nl: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class OptionalText(_Strict):
+    """A text with at least one of Dutch and English."""
+
+    nl: str | None = None
+    en: str | None = None
+
+
+class Source(_Strict):
+    """Where an entry's facts come from: a citation ``FFF:LLL[-LLL]`` into a corpus document."""
+
+    cite: str
+    section: str | None = None
+
+    @field_validator("cite")
+    @classmethod
+    def _check_cite(cls, value: str) -> str:
+        if not CITATION.match(value.strip()):
+            raise ValueError(f"citation {value!r} is not of the form FFF:LLL or FFF:LLL-LLL")
+        return value.strip()
+
+    @property
+    def document_key(self) -> str:
+        """The three-digit key of the cited document."""
+        return self.cite.split(":", 1)[0]
+
+
+class PhaseAssignment(_Strict):
+    """A phase an instrument serves and the basis of that claim."""
+
+    phase: Slug
+    basis: Slug = "placement"
+
+
+class InstrumentEntry(_Strict):
+    """A curated or submitted instrument (tool, method, work form, framework or resource)."""
+
+    slug: Slug
+    code: str | None = None
+    name: Text
+    alt_names: list[str | OptionalText] = Field(default_factory=list)
+    kind: Slug
+    purpose: Text
+    description: Text
+    target_group_text: str | None = None
+    target_roles: list[Slug] = Field(default_factory=list)
+    phases: list[PhaseAssignment] = Field(default_factory=list)
+    url: str | None = None
+    origin_sectors: list[Slug] = Field(default_factory=list)
+    origin_context: OptionalText | None = None
+    developers: list[Slug] = Field(default_factory=list)
+    developer_text: str | None = None
+    addresses: list[str] = Field(default_factory=list)
+    boundary_mechanisms: list[Slug] = Field(default_factory=list)
+    source: Source
+
+
+class OutcomeEntry(_Strict):
+    """An outcome a case reports, classified by level, value cycle, capital and stakeholder."""
+
+    text: Text
+    level: Slug | None = None
+    value_cycle: Slug | None = None
+    capital: Slug | None = None
+    stakeholder: Slug | None = None
+
+
+class CommunityPart(_Strict):
+    """The collaboration side of a case entry."""
+
+    forms: list[Slug] = Field(default_factory=list)
+    scale_level: Slug | None = None
+    framework_level: Slug | None = None
+    part_of: Slug | None = None
+    participants: list[Slug] = Field(default_factory=list)
+    practices: list[Slug] = Field(default_factory=list)
+    description: Text | None = None
+
+
+class CasePart(_Strict):
+    """The application side of a case entry: context, instruments, outcomes."""
+
+    description: Text
+    sectors: list[Slug] = Field(default_factory=list)
+    challenges: list[Slug] = Field(default_factory=list)
+    region: OptionalText | None = None
+    phases: list[Slug] = Field(default_factory=list)
+    instruments: list[Slug] = Field(default_factory=list)
+    outcomes: list[OutcomeEntry] = Field(default_factory=list)
+    lessons: list[Text] = Field(default_factory=list)
+    principal_investigators: list[Slug] = Field(default_factory=list)
+
+
+class CaseEntry(_Strict):
+    """A case together with the community (or collective) it is about."""
+
+    slug: Slug
+    code: str | None = None
+    name: Text
+    alt_names: list[str | OptionalText] = Field(default_factory=list)
+    entity: Annotated[str, StringConstraints(pattern=r"^(learning-community|collective|counter-example)$")]
+    community: CommunityPart
+    case: CasePart
+    source: Source
+
+
+class OrganisationEntry(_Strict):
+    """An organisation that takes part in communities or develops instruments."""
+
+    slug: Slug
+    name: str
+    practice: Slug | None = None
+    source: Source | None = None
+
+
+class PersonEntry(_Strict):
+    """A named person (principal investigator, contributor)."""
+
+    slug: Slug
+    name: str
+    affiliation: Slug | None = None
+    source: Source | None = None
+
+
+class DocumentEntry(_Strict):
+    """A source document of the corpus."""
+
+    key: Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
+    file: str
+    title: str
+    description: Text | None = None
+    year: int | None = None
+    publisher: str | None = None

@@ -1,0 +1,73 @@
+"""The one error hierarchy of lcgraph; the HTTP edge and the CLI translate it once."""
+
+from __future__ import annotations
+
+
+class LcGraphError(Exception):
+    """Base of every error lcgraph raises on purpose.
+
+    Attributes:
+        code: a short stable identifier (used as the problem type at the HTTP edge).
+        where: where the problem is (file, line, field, query position), when known.
+    """
+
+    code = "error"
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class NotFound(LcGraphError):
+    """The requested entity, graph or resource does not exist (or is not visible)."""
+
+    code = "not-found"
+
+
+class InvalidInput(LcGraphError):
+    """Input failed validation; nothing was written."""
+
+    code = "invalid-input"
+
+    def __init__(self, message: str, *, where: str | None = None, problems: list[str] | None = None) -> None:
+        super().__init__(message, where=where)
+        self.problems = problems or []
+
+
+class QueryRejected(LcGraphError):
+    """A SPARQL request was refused by the query policy before it ran."""
+
+    code = "query-rejected"
+
+    def __init__(self, message: str, *, reason: str, where: str | None = None, status: int = 400) -> None:
+        super().__init__(message, where=where)
+        self.reason = reason
+        self.status = status
+
+
+class QueryTimeout(LcGraphError):
+    """A SPARQL query ran longer than the configured limit and was abandoned."""
+
+    code = "query-timeout"
+
+
+class TooManyRows(LcGraphError):
+    """A SPARQL query produced more rows than the configured cap."""
+
+    code = "too-many-rows"
+
+
+class Conflict(LcGraphError):
+    """The write conflicts with the current state (for example a duplicate identifier)."""
+
+    code = "conflict"
+
+
+class StoreUnavailable(LcGraphError):
+    """The store cannot be opened (locked by another process, missing, or corrupt)."""
+
+    code = "store-unavailable"

@@ -1,0 +1,776 @@
+"""The ``KnowledgeGraph`` facade: visibility, atomic graph writes, typed reads, provenance, SPARQL.
+
+Every read goes through the public dataset (approved graphs only), so pending or rejected content
+is invisible through every door. Writes replace one named graph and its registry entry in a
+single transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pyoxigraph as ox
+from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.namespace import DCTERMS, PROV
+
+from kg.config import Settings
+from kg.errors import InvalidInput, NotFound
+from kg.model import (
+    CaseDetail,
+    CaseSummary,
+    CommunityDetail,
+    CommunitySummary,
+    ConceptRef,
+    ConceptView,
+    EntityRef,
+    Fact,
+    FactSource,
+    GraphInfo,
+    InstrumentDetail,
+    InstrumentSummary,
+    Label,
+    OutcomeView,
+    PhaseClaim,
+    SchemeView,
+)
+from kg.provenance import Triple
+from kg.sparql import QueryExecutor, QueryOutcome
+from kg.store import ChangeSet, GraphStore, open_store
+from kg.terms import quad
+from ontology.vocab import LC, LCC, LCD, LCG, SCHEMA, concept
+
+REGISTRY = LCG.registry
+ONTOLOGY_GRAPH = LCG.ontology
+CATALOG_GRAPH = LCG.catalog
+APPROVED = concept("review-state", "approved")
+REVIEW_PREFIX = str(LCC._NS) + "review-state-"
+METHOD_PREFIX = str(LCC._NS) + "extraction-method-"
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+Values = dict[str, list[OxTerm]]
+
+
+def _n(iri: URIRef | str) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))
+
+
+def _local(iri: str, base: str) -> str:
+    return iri[len(base) :] if iri.startswith(base) else iri
+
+
+def content_hash(triples: Iterable[Triple]) -> str:
+    """Return a hash of a set of triples that depends neither on order nor on blank-node labels."""
+    items = list(triples)
+    if any(isinstance(term, BNode) for triple in items for term in triple):
+        graph = Graph()
+        for triple in items:
+            graph.add(triple)
+        items = list(to_canonical_graph(graph))
+    digest = hashlib.sha256()
+    for line in sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in items):
+        digest.update(line.encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a graph write did."""
+
+    graph: str
+    changed: bool
+    triples: int
+
+
+class KnowledgeGraph:
+    """The knowledge graph as the rest of lcgraph sees it.
+
+    Args:
+        store: the backend holding the quads.
+        settings: runtime settings (limits, base IRI).
+    """
+
+    def __init__(self, store: GraphStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.executor = QueryExecutor(
+            store,
+            timeout_s=settings.query_timeout_s,
+            row_cap=settings.query_row_cap,
+            max_chars=settings.query_max_chars,
+            workers=settings.max_concurrent_queries,
+        )
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._label_cache: tuple[int, dict[str, Label]] | None = None
+
+    @classmethod
+    def open(cls, settings: Settings) -> KnowledgeGraph:
+        """Open the store the settings name and wrap it."""
+        return cls(open_store(settings), settings)
+
+    def close(self) -> None:
+        """Release the query workers and the store."""
+        self.executor.close()
+        self.store.close()
+
+    # ----------------------------------------------------------------- registry and visibility
+
+    def graphs(self) -> list[GraphInfo]:
+        """Describe every registered named graph."""
+        q = f"""
+        PREFIX lc: <{LC._NS}> PREFIX dct: <{DCTERMS}> PREFIX prov: <{PROV}>
+        SELECT ?g ?title ?state ?method ?hash ?at WHERE {{ GRAPH <{REGISTRY}> {{
+          ?g a lc:SourceGraph ; lc:reviewState ?state .
+          OPTIONAL {{ ?g dct:title ?title }} OPTIONAL {{ ?g lc:extractionMethod ?method }}
+          OPTIONAL {{ ?g lc:contentHash ?hash }} OPTIONAL {{ ?g prov:generatedAtTime ?at }} }} }}
+        ORDER BY ?g"""
+        out = []
+        for row in self._select(q):
+            g = row["g"].value
+            out.append(
+                GraphInfo(
+                    iri=g,
+                    title=_val(row.get("title")),
+                    review_state=_local(row["state"].value, REVIEW_PREFIX),
+                    method=_local(_val(row.get("method")) or "", METHOD_PREFIX) or None,
+                    content_hash=_val(row.get("hash")),
+                    generated_at=_val(row.get("at")),
+                    triples=self.store.count(_n(g)),
+                )
+            )
+        return out
+
+    def visible_graphs(self) -> list[ox.NamedNode]:
+        """Return the approved graphs: the dataset every public read sees."""
+        q = f"""SELECT ?g WHERE {{ GRAPH <{REGISTRY}> {{ ?g <{LC.reviewState}> <{APPROVED}> }} }}"""
+        return [row["g"] for row in self._select(q) if isinstance(row["g"], ox.NamedNode)]
+
+    def _select(self, q: str) -> list[dict[str, OxTerm]]:
+        """Run an internal query over the whole store (callers restrict graphs themselves)."""
+        result = self.store.query(q)
+        assert isinstance(result, ox.QuerySolutions)
+        names = [v.value for v in result.variables]
+        rows = []
+        for sol in result:
+            row: dict[str, OxTerm] = {}
+            for name in names:
+                value = sol[name]
+                if value is not None:
+                    row[name] = value
+            rows.append(row)
+        return rows
+
+    def _public_select(self, q: str) -> list[dict[str, OxTerm]]:
+        visible = self.visible_graphs()
+        result = self.store.query(q, default_graph=visible, named_graphs=visible)
+        assert isinstance(result, ox.QuerySolutions)
+        names = [v.value for v in result.variables]
+        rows = []
+        for sol in result:
+            row: dict[str, OxTerm] = {}
+            for name in names:
+                value = sol[name]
+                if value is not None:
+                    row[name] = value
+            rows.append(row)
+        return rows
+
+    # ------------------------------------------------------------------------------- writes
+
+    def registered_hash(self, graph: URIRef) -> str | None:
+        """Return the content hash the registry holds for ``graph``."""
+        for q in self.store.quads(_n(graph), _n(LC.contentHash), None, _n(REGISTRY)):
+            return str(q.object.value) if isinstance(q.object, ox.Literal) else None
+        return None
+
+    def write_graph(
+        self,
+        graph: URIRef,
+        triples: Sequence[Triple],
+        *,
+        title: str,
+        method: str,
+        review_state: str = "approved",
+        digest: str | None = None,
+        force: bool = False,
+    ) -> WriteResult:
+        """Replace a named graph and its registry entry in one transaction.
+
+        Unchanged content (same hash) is a no-op unless ``force`` is set.
+        """
+        digest = digest or content_hash(triples)
+        with self._lock:
+            state = concept("review-state", review_state)
+            same_state = any(
+                str(q.object) == f"<{state}>"
+                for q in self.store.quads(_n(graph), _n(LC.reviewState), None, _n(REGISTRY))
+            )
+            if not force and same_state and self.registered_hash(graph) == digest:
+                return WriteResult(str(graph), changed=False, triples=len(triples))
+            try:
+                add = [quad(s, p, o, graph) for s, p, o in triples]
+            except TypeError as exc:
+                raise InvalidInput(f"cannot store a triple: {exc}", where=str(graph)) from exc
+            registry_old = list(self.store.quads(_n(graph), None, None, _n(REGISTRY)))
+            now = datetime.now(UTC).replace(microsecond=0).isoformat()
+            meta: list[Triple] = [
+                (graph, RDF.type, LC.SourceGraph),
+                (graph, DCTERMS.title, Literal(title)),
+                (graph, LC.reviewState, state),
+                (graph, LC.extractionMethod, concept("extraction-method", method)),
+                (graph, LC.contentHash, Literal(digest)),
+                (graph, PROV.generatedAtTime, Literal(now, datatype=XSD.dateTime)),
+            ]
+            add += [quad(s, p, o, REGISTRY) for s, p, o in meta]
+            self.store.apply(ChangeSet(drop_graphs=[_n(graph)], remove=registry_old, add=add))
+            self._generation += 1
+        return WriteResult(str(graph), changed=True, triples=len(triples))
+
+    def remove_graph(self, graph: URIRef) -> bool:
+        """Drop a named graph and its registry entry in one transaction; tell whether it existed."""
+        with self._lock:
+            registry_old = list(self.store.quads(_n(graph), None, None, _n(REGISTRY)))
+            existed = bool(registry_old) or self.store.count(_n(graph)) > 0
+            self.store.apply(ChangeSet(drop_graphs=[_n(graph)], remove=registry_old))
+            self._generation += 1
+        return existed
+
+    def import_quads(self, quads: Sequence[ox.Quad], *, replace: bool = False) -> int:
+        """Add quads (an export of another lcgraph) in one transaction, optionally replacing all."""
+        with self._lock:
+            drop = self.store.graphs() if replace else []
+            remove = list(self.store.quads(None, None, None, ox.DefaultGraph())) if replace else []
+            self.store.apply(ChangeSet(drop_graphs=drop, remove=remove, add=list(quads)))
+            self._generation += 1
+        return len(quads)
+
+    # --------------------------------------------------------------------------------- reads
+
+    def sparql(self, text: str) -> QueryOutcome:
+        """Run a public SPARQL query under the query policy."""
+        visible = self.visible_graphs()
+        return self.executor.run(text, default_graph=visible, named_graphs=visible)
+
+    def labels(self) -> dict[str, Label]:
+        """Return the Dutch and English labels of every labelled node that is visible."""
+        with self._lock:
+            cached = self._label_cache
+            if cached is not None and cached[0] == self._generation:
+                return cached[1]
+            generation = self._generation
+        q = f"SELECT ?s ?l WHERE {{ ?s <{SKOS.prefLabel}>|<{RDFS.label}> ?l }}"
+        labels: dict[str, Label] = {}
+        for row in self._public_select(q):
+            label = labels.setdefault(row["s"].value, Label())
+            lit = row["l"]
+            assert isinstance(lit, ox.Literal)
+            if lit.language == "nl":
+                label.nl = lit.value
+            elif lit.language == "en":
+                label.en = lit.value
+            else:
+                label.nl = label.nl or lit.value
+                label.en = label.en or lit.value
+        with self._lock:
+            self._label_cache = (generation, labels)
+        return labels
+
+    def exists(self, iri: str) -> bool:
+        """Tell whether a visible graph says anything about ``iri``."""
+        q = f"ASK {{ <{iri}> ?p ?o }}"
+        visible = self.visible_graphs()
+        return bool(self.store.query(q, default_graph=visible, named_graphs=visible))
+
+    def values(self, iri: str) -> Values:
+        """Return every visible (predicate -> objects) of ``iri``."""
+        q = f"SELECT DISTINCT ?p ?o WHERE {{ <{iri}> ?p ?o }}"
+        out: Values = defaultdict(list)
+        for row in self._public_select(q):
+            out[row["p"].value].append(row["o"])
+        return out
+
+    def values_of_type(self, cls: URIRef) -> dict[str, Values]:
+        """Return every visible (subject -> predicate -> objects) for subjects of a class."""
+        q = f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?s a <{cls}> ; ?p ?o }}"
+        out: dict[str, Values] = defaultdict(lambda: defaultdict(list))
+        for row in self._public_select(q):
+            out[row["s"].value][row["p"].value].append(row["o"])
+        return out
+
+    def facts(self, iri: str) -> list[Fact]:
+        """Return every visible statement about ``iri`` with the sources of each."""
+        visible = self.visible_graphs()
+        q = f"""
+        PREFIX lc: <{LC._NS}> PREFIX prov: <{PROV}> PREFIX rdf: <{RDF}>
+        SELECT ?g ?p ?o ?doc ?cite ?section ?method ?conf ?state WHERE {{ GRAPH ?g {{
+          <{iri}> ?p ?o .
+          OPTIONAL {{ ?r rdf:subject <{iri}> ; rdf:predicate ?p ; rdf:object ?o .
+            OPTIONAL {{ ?r prov:wasDerivedFrom ?doc }} OPTIONAL {{ ?r lc:citation ?cite }}
+            OPTIONAL {{ ?r lc:section ?section }} OPTIONAL {{ ?r lc:extractionMethod ?method }}
+            OPTIONAL {{ ?r lc:confidence ?conf }} OPTIONAL {{ ?r lc:reviewState ?state }} }} }} }}"""
+        result = self.store.query(q, default_graph=visible, named_graphs=visible)
+        assert isinstance(result, ox.QuerySolutions)
+        labels = self.labels()
+        by_key: dict[tuple[str, str], Fact] = {}
+        for sol in result:
+            p, o, g = sol["p"], sol["o"], sol["g"]
+            assert p is not None and o is not None and g is not None
+            key = (str(p), str(o))
+            fact = by_key.get(key)
+            if fact is None:
+                is_iri = isinstance(o, ox.NamedNode)
+                fact = Fact(
+                    predicate=p.value,
+                    predicate_label=_predicate_label(p.value, labels),
+                    value=o.value,
+                    value_label=labels[o.value].best() if is_iri and o.value in labels else None,
+                    language=o.language if isinstance(o, ox.Literal) else None,
+                    is_iri=is_iri,
+                )
+                by_key[key] = fact
+            conf = sol["conf"]
+            fact.sources.append(
+                FactSource(
+                    graph=g.value,
+                    document=_val(sol["doc"]),
+                    citation=_val(sol["cite"]),
+                    section=_val(sol["section"]),
+                    method=_local(_val(sol["method"]) or "", METHOD_PREFIX) or None,
+                    confidence=float(conf.value) if isinstance(conf, ox.Literal) else None,
+                    review_state=_local(_val(sol["state"]) or "", REVIEW_PREFIX) or None,
+                )
+            )
+        for fact in by_key.values():
+            fact.sources.sort(key=lambda s: (s.graph, s.citation or "", s.section or ""))
+        return sorted(by_key.values(), key=lambda f: (f.predicate, f.value, f.language or ""))
+
+    # -------------------------------------------------------------------- typed entity views
+
+    def _concept_ref(self, term: OxTerm, labels: dict[str, Label]) -> ConceptRef:
+        return ConceptRef(
+            iri=term.value, id=_local(term.value, str(LCC._NS)), label=labels.get(term.value, Label())
+        )
+
+    def _entity_ref(self, iri: str, labels: dict[str, Label], type_: str | None = None) -> EntityRef:
+        return EntityRef(iri=iri, id=_local(iri, str(LCD)), label=labels.get(iri, Label()), type=type_)
+
+    def _instrument_summary(self, iri: str, v: Values, labels: dict[str, Label]) -> InstrumentSummary:
+        kinds = v.get(str(LC.instrumentKind), [])
+        return InstrumentSummary(
+            iri=iri,
+            id=_local(iri, str(LCD)),
+            code=_first_value(v, LC.catalogCode),
+            name=_label(v, SKOS.prefLabel),
+            kind=self._concept_ref(kinds[0], labels) if kinds else None,
+            purpose=_label(v, LC.purpose),
+            phases=self._concepts(v, LC.servesPhase, labels),
+            target_roles=self._concepts(v, LC.targetRole, labels),
+            origin_sectors=self._concepts(v, LC.originSector, labels),
+        )
+
+    def _concepts(self, v: Values, predicate: URIRef, labels: dict[str, Label]) -> list[ConceptRef]:
+        refs = [
+            self._concept_ref(t, labels) for t in v.get(str(predicate), []) if isinstance(t, ox.NamedNode)
+        ]
+        return sorted(refs, key=lambda r: r.id)
+
+    def instruments(
+        self,
+        *,
+        phase: str | None = None,
+        role: str | None = None,
+        sector: str | None = None,
+        kind: str | None = None,
+        text: str | None = None,
+    ) -> list[InstrumentSummary]:
+        """List visible instruments, filtered by phase, target role, origin sector, kind and text.
+
+        Filters take concept ids (``phase-design``) or bare slugs (``design``).
+        """
+        labels = self.labels()
+        out = []
+        for iri, v in self.values_of_type(LC.Instrument).items():
+            if phase and not _has_concept(v, LC.servesPhase, "phase", phase):
+                continue
+            if role and not _has_concept(v, LC.targetRole, "role", role):
+                continue
+            if sector and not _has_concept(v, LC.originSector, "sector", sector):
+                continue
+            if kind and not _has_concept(v, LC.instrumentKind, "instrument-kind", kind):
+                continue
+            if text and not _matches_text(v, text):
+                continue
+            out.append(self._instrument_summary(iri, v, labels))
+        return sorted(out, key=lambda s: (not _name_matches(s.name, text), s.code or "~", s.name.best()))
+
+    def instrument(self, slug_or_iri: str) -> InstrumentDetail:
+        """Return everything visible about one instrument."""
+        iri = self._iri("instrument", slug_or_iri)
+        v = self.values(iri)
+        if str(LC.Instrument) not in {t.value for t in v.get(str(RDF.type), [])}:
+            raise NotFound(f"no instrument {slug_or_iri!r}")
+        labels = self.labels()
+        summary = self._instrument_summary(iri, v, labels)
+        claims = []
+        for node in v.get(str(LC.phaseAssignment), []):
+            nv = self.values(node.value)
+            phase = nv.get(str(LC.phase), [])
+            basis = nv.get(str(LC.phaseBasis), [])
+            if phase:
+                claims.append(
+                    PhaseClaim(
+                        phase=self._concept_ref(phase[0], labels),
+                        basis=self._concept_ref(basis[0], labels) if basis else None,
+                    )
+                )
+        used_in_q = f"SELECT DISTINCT ?c WHERE {{ ?c <{LC.usesInstrument}> <{iri}> }}"
+        used_in = [self._entity_ref(r["c"].value, labels, "Case") for r in self._public_select(used_in_q)]
+        origin = _label(v, LC.originContext)
+        return InstrumentDetail(
+            **summary.model_dump(),
+            description=_label(v, DCTERMS.description),
+            alt_names=sorted({t.value for t in v.get(str(SKOS.altLabel), [])}),
+            target_group_text=_first_value(v, LC.targetGroupText),
+            phase_claims=sorted(claims, key=lambda c: (c.phase.id, c.basis.id if c.basis else "")),
+            url=_first_value(v, SCHEMA.url),
+            origin_context=origin if (origin.nl or origin.en) else None,
+            developers=sorted(
+                (self._entity_ref(t.value, labels) for t in v.get(str(LC.developedBy), [])),
+                key=lambda r: r.iri,
+            ),
+            developer_text=_first_value(v, LC.developerText),
+            addresses=self._concepts(v, LC.addressesFactor, labels),
+            boundary_mechanisms=self._concepts(v, LC.supportsBoundaryMechanism, labels),
+            used_in=sorted(used_in, key=lambda r: (r.label.best(), r.iri)),
+            facts=self.facts(iri),
+        )
+
+    def _case_summary(self, iri: str, v: Values, labels: dict[str, Label]) -> CaseSummary:
+        community = v.get(str(LC.community), [])
+        region = _label(v, LC.region)
+        return CaseSummary(
+            iri=iri,
+            id=_local(iri, str(LCD)),
+            code=_first_value(v, LC.catalogCode),
+            name=_label(v, SKOS.prefLabel),
+            sectors=self._concepts(v, LC.inSector, labels),
+            challenges=self._concepts(v, LC.addressesChallenge, labels),
+            region=region if (region.nl or region.en) else None,
+            community=self._entity_ref(community[0].value, labels) if community else None,
+        )
+
+    def cases(
+        self,
+        *,
+        sector: str | None = None,
+        challenge: str | None = None,
+        instrument: str | None = None,
+        text: str | None = None,
+    ) -> list[CaseSummary]:
+        """List visible cases, filtered by sector, challenge, instrument used and text."""
+        labels = self.labels()
+        out = []
+        wanted_instrument = self._iri("instrument", instrument) if instrument else None
+        for iri, v in self.values_of_type(LC.Case).items():
+            if sector and not _has_concept(v, LC.inSector, "sector", sector):
+                continue
+            if challenge and not _has_concept(v, LC.addressesChallenge, "challenge", challenge):
+                continue
+            if wanted_instrument and wanted_instrument not in {
+                t.value for t in v.get(str(LC.usesInstrument), [])
+            }:
+                continue
+            if text and not _matches_text(v, text):
+                continue
+            out.append(self._case_summary(iri, v, labels))
+        return sorted(out, key=lambda s: (not _name_matches(s.name, text), s.code or "~", s.name.best()))
+
+    def case(self, slug_or_iri: str) -> CaseDetail:
+        """Return everything visible about one case."""
+        iri = self._iri("case", slug_or_iri)
+        v = self.values(iri)
+        if str(LC.Case) not in {t.value for t in v.get(str(RDF.type), [])}:
+            raise NotFound(f"no case {slug_or_iri!r}")
+        labels = self.labels()
+        outcomes = []
+        for node in v.get(str(LC.reportsOutcome), []):
+            ov = self.values(node.value)
+            outcomes.append(
+                OutcomeView(
+                    iri=node.value,
+                    text=_label(ov, DCTERMS.description),
+                    level=_opt_concept(self, ov, LC.outcomeLevel, labels),
+                    value_cycle=_opt_concept(self, ov, LC.valueCycle, labels),
+                    capital=_opt_concept(self, ov, LC.capital, labels),
+                    stakeholder=_opt_concept(self, ov, LC.stakeholderType, labels),
+                )
+            )
+        return CaseDetail(
+            **self._case_summary(iri, v, labels).model_dump(),
+            description=_label(v, DCTERMS.description),
+            phases=self._concepts(v, LC.inPhase, labels),
+            practices=self._concepts(v, LC.hasPractice, labels),
+            instruments=sorted(
+                (self._entity_ref(t.value, labels, "Instrument") for t in v.get(str(LC.usesInstrument), [])),
+                key=lambda r: r.label.best(),
+            ),
+            outcomes=sorted(outcomes, key=lambda o: o.iri),
+            lessons=_labels_paired(v, LC.lessonLearned),
+            principal_investigators=sorted(
+                (
+                    self._entity_ref(t.value, labels, "Person")
+                    for t in v.get(str(LC.principalInvestigator), [])
+                ),
+                key=lambda r: r.iri,
+            ),
+            facts=self.facts(iri),
+        )
+
+    def _community_summary(self, iri: str, v: Values, labels: dict[str, Label]) -> CommunitySummary:
+        types = {t.value for t in v.get(str(RDF.type), [])}
+        region = _label(v, LC.region)
+        return CommunitySummary(
+            iri=iri,
+            id=_local(iri, str(LCD)),
+            code=_first_value(v, LC.catalogCode),
+            name=_label(v, SKOS.prefLabel),
+            type="LearningCommunity" if str(LC.LearningCommunity) in types else "Collective",
+            forms=self._concepts(v, LC.hasForm, labels),
+            scale_level=_opt_concept(self, v, LC.scaleLevel, labels),
+            sectors=self._concepts(v, LC.inSector, labels),
+            region=region if (region.nl or region.en) else None,
+        )
+
+    def communities(
+        self, *, sector: str | None = None, form: str | None = None, level: str | None = None
+    ) -> list[CommunitySummary]:
+        """List visible communities and collectives, filtered by sector, form and scale level."""
+        labels = self.labels()
+        merged: dict[str, Values] = dict(self.values_of_type(LC.LearningCommunity))
+        merged.update(self.values_of_type(LC.Collective))
+        out = []
+        for iri, v in merged.items():
+            if sector and not _has_concept(v, LC.inSector, "sector", sector):
+                continue
+            if form and not _has_concept(v, LC.hasForm, "lc-form", form):
+                continue
+            if level and not _has_concept(v, LC.scaleLevel, "scale-level", level):
+                continue
+            out.append(self._community_summary(iri, v, labels))
+        return sorted(out, key=lambda s: (s.code or "~", s.name.best()))
+
+    def community(self, slug_or_iri: str) -> CommunityDetail:
+        """Return everything visible about one community or collective."""
+        iri = self._iri("community", slug_or_iri)
+        v = self.values(iri)
+        types = {t.value for t in v.get(str(RDF.type), [])}
+        if not types & {str(LC.LearningCommunity), str(LC.Collective)}:
+            raise NotFound(f"no community {slug_or_iri!r}")
+        labels = self.labels()
+        part_of = v.get(str(LC.partOf), [])
+        parts_q = f"SELECT DISTINCT ?c WHERE {{ ?c <{LC.partOf}> <{iri}> }}"
+        cases_q = f"SELECT DISTINCT ?c WHERE {{ ?c <{LC.community}> <{iri}> }}"
+        return CommunityDetail(
+            **self._community_summary(iri, v, labels).model_dump(),
+            description=_label(v, DCTERMS.description),
+            framework_level=_opt_concept(self, v, LC.frameworkLevel, labels),
+            part_of=self._entity_ref(part_of[0].value, labels) if part_of else None,
+            parts=sorted(
+                (self._entity_ref(r["c"].value, labels) for r in self._public_select(parts_q)),
+                key=lambda r: r.iri,
+            ),
+            participants=sorted(
+                (
+                    self._entity_ref(t.value, labels, "Organisation")
+                    for t in v.get(str(LC.hasParticipant), [])
+                ),
+                key=lambda r: r.label.best(),
+            ),
+            practices=self._concepts(v, LC.hasPractice, labels),
+            cases=sorted(
+                (self._entity_ref(r["c"].value, labels, "Case") for r in self._public_select(cases_q)),
+                key=lambda r: r.iri,
+            ),
+            is_counter_example=any(
+                isinstance(t, ox.Literal) and t.value == "true" for t in v.get(str(LC.isCounterExample), [])
+            ),
+            facts=self.facts(iri),
+        )
+
+    def schemes(self) -> list[str]:
+        """List the ids of the visible concept schemes."""
+        q = f"SELECT ?s WHERE {{ ?s a <{SKOS.ConceptScheme}> }} ORDER BY ?s"
+        return [_local(r["s"].value, str(LCC._NS)) for r in self._public_select(q)]
+
+    def scheme(self, scheme_id: str) -> SchemeView:
+        """Return one concept scheme with its concepts in notation/label order."""
+        iri = str(LCC._NS) + scheme_id
+        sv = self.values(iri)
+        if str(SKOS.ConceptScheme) not in {t.value for t in sv.get(str(RDF.type), [])}:
+            known = ", ".join(self.schemes())
+            raise NotFound(f"no concept scheme {scheme_id!r}; known schemes: {known}")
+        q = f"SELECT DISTINCT ?c WHERE {{ ?c <{SKOS.inScheme}> <{iri}> }}"
+        concepts = []
+        for row in self._public_select(q):
+            c = row["c"].value
+            cv = self.values(c)
+            concepts.append(
+                ConceptView(
+                    iri=c,
+                    id=_local(c, str(LCC._NS)),
+                    label=_label(cv, SKOS.prefLabel),
+                    alt_labels=sorted({t.value for t in cv.get(str(SKOS.altLabel), [])}),
+                    definition=_label(cv, SKOS.definition),
+                    broader=sorted(_local(t.value, str(LCC._NS)) for t in cv.get(str(SKOS.broader), [])),
+                    notation=_first_value(cv, SKOS.notation),
+                )
+            )
+
+        def order(c: ConceptView) -> tuple[int, str, str]:
+            n = c.notation
+            return (int(n) if n and n.isdigit() else 999, n or "", c.label.best())
+
+        return SchemeView(
+            iri=iri,
+            id=scheme_id,
+            label=_label(sv, SKOS.prefLabel),
+            definition=_label(sv, SKOS.definition),
+            concepts=sorted(concepts, key=order),
+        )
+
+    def _iri(self, kind: str, slug_or_iri: str) -> str:
+        if slug_or_iri.startswith(("http://", "https://", "urn:")):
+            return slug_or_iri
+        return str(LCD[f"{kind}/{slug_or_iri}"])
+
+    def resolve(self, name: str) -> list[EntityRef]:
+        """Find entities by IRI, id (``instrument/x``), slug or label (case-insensitive)."""
+        labels = self.labels()
+        if name.startswith(("http://", "https://", "urn:")):
+            return [self._entity_ref(name, labels)] if self.exists(name) else []
+        if "/" in name and self.exists(str(LCD[name])):
+            return [self._entity_ref(str(LCD[name]), labels)]
+        wanted = name.casefold().strip()
+        hits = []
+        for kind in ("instrument", "case", "community", "organisation", "person", "document"):
+            iri = str(LCD[f"{kind}/{name}"])
+            if iri in labels:
+                hits.append(self._entity_ref(iri, labels))
+        if hits:
+            return hits
+        for iri, label in labels.items():
+            if wanted in {(label.nl or "").casefold(), (label.en or "").casefold()}:
+                hits.append(self._entity_ref(iri, labels))
+        if hits:
+            return sorted(hits, key=lambda r: r.iri)
+        for iri, label in labels.items():
+            if wanted in (label.nl or "").casefold() or wanted in (label.en or "").casefold():
+                hits.append(self._entity_ref(iri, labels))
+        return sorted(hits, key=lambda r: r.iri)
+
+    def resolve_incoming(self, iri: str) -> list[tuple[str, EntityRef]]:
+        """Return (predicate label, entity) for visible statements that point at ``iri``."""
+        labels = self.labels()
+        q = (
+            f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{iri}> "
+            f"FILTER(?p != <{RDF.subject}> && ?p != <{RDF.object}>) }}"
+        )
+        refs = [
+            (_predicate_label(r["p"].value, labels), self._entity_ref(r["s"].value, labels))
+            for r in self._public_select(q)
+        ]
+        return sorted(refs, key=lambda x: (x[0], x[1].label.best()))
+
+    def describe(self, iri: str) -> list[ox.Triple]:
+        """Return the visible triples about ``iri`` plus labels of the nodes it links to."""
+        q = f"""CONSTRUCT {{ <{iri}> ?p ?o . ?o <{SKOS.prefLabel}> ?l . ?r ?rp ?ro }} WHERE {{
+            {{ <{iri}> ?p ?o . OPTIONAL {{ ?o <{SKOS.prefLabel}> ?l }} }}
+            UNION {{ ?r <{RDF.subject}> <{iri}> ; ?rp ?ro }} }}"""
+        visible = self.visible_graphs()
+        result = self.store.query(q, default_graph=visible, named_graphs=visible)
+        assert isinstance(result, ox.QueryTriples)
+        return list(result)
+
+
+def _val(term: OxTerm | None) -> str | None:
+    return None if term is None else term.value
+
+
+def _first_value(v: Values, predicate: URIRef) -> str | None:
+    values = v.get(str(predicate), [])
+    return values[0].value if values else None
+
+
+def _label(v: Values, predicate: URIRef) -> Label:
+    label = Label()
+    for t in v.get(str(predicate), []):
+        if not isinstance(t, ox.Literal):
+            continue
+        if t.language == "nl":
+            label.nl = label.nl or t.value
+        elif t.language == "en":
+            label.en = label.en or t.value
+        else:
+            label.nl = label.nl or t.value
+            label.en = label.en or t.value
+    return label
+
+
+def _labels_paired(v: Values, predicate: URIRef) -> list[Label]:
+    nl = [t.value for t in v.get(str(predicate), []) if isinstance(t, ox.Literal) and t.language == "nl"]
+    en = [t.value for t in v.get(str(predicate), []) if isinstance(t, ox.Literal) and t.language == "en"]
+    return [Label(nl=a, en=b) for a, b in zip(sorted(nl), sorted(en), strict=False)]
+
+
+def _opt_concept(
+    kg: KnowledgeGraph, v: Values, predicate: URIRef, labels: dict[str, Label]
+) -> ConceptRef | None:
+    values = v.get(str(predicate), [])
+    return kg._concept_ref(values[0], labels) if values else None
+
+
+def _concept_iri(scheme: str, value: str) -> str:
+    value = value.strip()
+    if value.startswith(("http://", "https://")):
+        return value
+    prefix = f"{scheme}-"
+    return str(LCC._NS) + (value if value.startswith(prefix) else prefix + value)
+
+
+def _has_concept(v: Values, predicate: URIRef, scheme: str, value: str) -> bool:
+    wanted = _concept_iri(scheme, value)
+    present = {t.value for t in v.get(str(predicate), [])}
+    return wanted in present
+
+
+def _matches_text(v: Values, text: str) -> bool:
+    needle = text.casefold()
+    for predicate in (SKOS.prefLabel, SKOS.altLabel, LC.purpose, DCTERMS.description, LC.targetGroupText):
+        for t in v.get(str(predicate), []):
+            if isinstance(t, ox.Literal) and needle in t.value.casefold():
+                return True
+    return False
+
+
+def _name_matches(name: Label, text: str | None) -> bool:
+    """Tell whether a text filter occurs in a name (name matches are listed first)."""
+    if not text:
+        return False
+    needle = text.casefold()
+    return needle in (name.nl or "").casefold() or needle in (name.en or "").casefold()
+
+
+def _predicate_label(iri: str, labels: dict[str, Label]) -> str:
+    if iri in labels:
+        return labels[iri].best()
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+__all__ = ["CATALOG_GRAPH", "ONTOLOGY_GRAPH", "REGISTRY", "KnowledgeGraph", "WriteResult", "content_hash"]

@@ -1,0 +1,240 @@
+"""The SPARQL query policy and executor behind every public query door.
+
+Policy: read-only (updates and LOAD refused), no ``SERVICE`` (no federated calls from our server),
+a maximum query length, a wall-clock limit and a row cap, each answered with a precise error. The
+query runs over the public dataset: the union of approved graphs as default graph, and only
+approved graphs for ``GRAPH``/``FROM NAMED`` (explicit ``FROM`` clauses cannot widen it).
+
+Results are materialised (up to the cap) inside a worker thread; oxigraph releases the GIL while
+it evaluates, so the caller can give up at the deadline. A query that overruns keeps its worker
+until oxigraph finishes it; the bounded worker pool keeps such queries from piling up.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from kg.errors import QueryRejected, QueryTimeout, TooManyRows
+from kg.store.base import GraphStore
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
+
+# Tokens that can hide keywords: comments, strings (all four quote styles) and IRIs.
+_STRIP = re.compile(
+    r"""
+      (?P<long1>'''(?:[^'\\]|\\.|'(?!''))*''')
+    | (?P<long2>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
+    | (?P<short1>'(?:[^'\\\n]|\\.)*')
+    | (?P<short2>"(?:[^"\\\n]|\\.)*")
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<comment>\#[^\n]*)
+    """,
+    re.VERBOSE,
+)
+# Bare words: not variables (?x, $x), not prefixed names (ex:service), not language tags (@en).
+_WORD = re.compile(r"(?<![?$:@\w-])([A-Za-z_][A-Za-z_0-9]*)(?![\w:-])")
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """A query that passed the policy checks."""
+
+    text: str
+    form: str
+
+
+def _bare_words(text: str) -> list[str]:
+    stripped = _STRIP.sub(" ", text)
+    return [m.group(1).upper() for m in _WORD.finditer(stripped)]
+
+
+def check_query(text: str, *, max_chars: int) -> QueryPlan:
+    """Check a query against the policy before it runs.
+
+    Raises:
+        QueryRejected: for an empty, over-long, update, LOAD or SERVICE request, with the reason.
+    """
+    if not text or not text.strip():
+        raise QueryRejected("the query is empty", reason="empty-query")
+    if len(text) > max_chars:
+        raise QueryRejected(
+            f"the query is {len(text)} characters long; the limit is {max_chars}",
+            reason="query-too-long",
+            status=413,
+        )
+    words = _bare_words(text)
+    # The first keyword after the prologue (PREFIX/BASE) decides what the request is.
+    significant = [w for w in words if w not in ("PREFIX", "BASE")]
+    first = significant[0] if significant else ""
+    if first in UPDATE_KEYWORDS or ("LOAD" in words and first not in QUERY_FORMS):
+        raise QueryRejected(
+            f"SPARQL updates are not accepted here ({first} found); this endpoint is read-only",
+            reason="update-refused",
+        )
+    if "SERVICE" in words:
+        raise QueryRejected(
+            "federated queries (SERVICE) are not allowed on this endpoint",
+            reason="service-refused",
+        )
+    form = next((w for w in significant if w in QUERY_FORMS), None)
+    if form is None:
+        raise QueryRejected(
+            "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE",
+            reason="query-syntax",
+        )
+    return QueryPlan(text=text, form=form)
+
+
+@dataclass
+class SelectResult:
+    """Materialised SELECT results."""
+
+    variables: list[str]
+    rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]
+
+
+@dataclass
+class GraphResult:
+    """Materialised CONSTRUCT/DESCRIBE results."""
+
+    triples: list[ox.Triple] = field(default_factory=list)
+
+
+@dataclass
+class AskResult:
+    """An ASK result."""
+
+    value: bool
+
+
+QueryOutcome = SelectResult | GraphResult | AskResult
+
+
+def _syntax_error(exc: SyntaxError) -> QueryRejected:
+    message = str(exc)
+    match = re.search(r"at (\d+):(\d+)", message)
+    where = f"line {match.group(1)}, column {match.group(2)}" if match else None
+    return QueryRejected(f"the query is not valid SPARQL: {message}", reason="query-syntax", where=where)
+
+
+class QueryExecutor:
+    """Run policy-checked queries with a time limit and a row cap on a bounded worker pool."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        *,
+        timeout_s: float,
+        row_cap: int,
+        max_chars: int,
+        workers: int = 4,
+    ) -> None:
+        self.store = store
+        self.timeout_s = timeout_s
+        self.row_cap = row_cap
+        self.max_chars = max_chars
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sparql")
+        self._slots = threading.BoundedSemaphore(workers)
+
+    def close(self) -> None:
+        """Stop accepting queries; running ones finish in the background."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def run(
+        self,
+        text: str,
+        *,
+        default_graph: Sequence[ox.NamedNode],
+        named_graphs: Sequence[ox.NamedNode],
+    ) -> QueryOutcome:
+        """Check and evaluate a query over the given dataset.
+
+        Raises:
+            QueryRejected: the policy refused it or it is not valid SPARQL.
+            QueryTimeout: it ran past the time limit (or no worker freed up in time).
+            TooManyRows: it produced more rows than the cap.
+        """
+        plan = check_query(text, max_chars=self.max_chars)
+        deadline = time.monotonic() + self.timeout_s
+        if not self._slots.acquire(timeout=self.timeout_s):
+            raise QueryTimeout(
+                f"the server is busy with other long queries; try again (limit {self.timeout_s:g} s)"
+            )
+        cancelled = threading.Event()
+        try:
+            future: Future[QueryOutcome] = self._pool.submit(
+                self._evaluate, plan, list(default_graph), list(named_graphs), cancelled
+            )
+        except RuntimeError:
+            self._slots.release()
+            raise
+        future.add_done_callback(lambda _f: self._slots.release())
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            cancelled.set()
+            raise QueryTimeout(
+                f"the query ran longer than the limit of {self.timeout_s:g} s and was stopped; "
+                "narrow it down (add LIMIT, more specific patterns) or use an export"
+            ) from None
+
+    def _evaluate(
+        self,
+        plan: QueryPlan,
+        default_graph: list[ox.NamedNode],
+        named_graphs: list[ox.NamedNode],
+        cancelled: threading.Event,
+    ) -> QueryOutcome:
+        try:
+            result = self.store.query(plan.text, default_graph=default_graph, named_graphs=named_graphs)
+        except SyntaxError as exc:
+            raise _syntax_error(exc) from exc
+        try:
+            return self._materialise(result, cancelled)
+        finally:
+            # pyoxigraph result iterators belong to the thread that made them: drop it here, not
+            # in whichever thread later releases an exception's traceback.
+            del result
+
+    def _materialise(self, result: object, cancelled: threading.Event) -> QueryOutcome:
+        if isinstance(result, ox.QueryBoolean):
+            return AskResult(bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]] = []
+            for solution in result:
+                if cancelled.is_set():
+                    break
+                if len(rows) >= self.row_cap:
+                    raise TooManyRows(
+                        f"the query returns more than {self.row_cap} rows; add LIMIT/OFFSET to page "
+                        "through the results or use `lcgraph export` for bulk data"
+                    )
+                row = {}
+                for name in variables:
+                    value = solution[name]
+                    if value is not None:
+                        row[name] = value
+                rows.append(row)
+            return SelectResult(variables, rows)
+        assert isinstance(result, ox.QueryTriples)
+        triples: list[ox.Triple] = []
+        for triple in result:
+            if cancelled.is_set():
+                break
+            if len(triples) >= self.row_cap:
+                raise TooManyRows(
+                    f"the query returns more than {self.row_cap} triples; narrow it down or use "
+                    "`lcgraph export` for bulk data"
+                )
+            triples.append(triple)
+        return GraphResult(triples)

@@ -1,0 +1,1 @@
+"""The lcgraph ontology, concept schemes, SHACL shapes and the generated Python vocabulary."""

@@ -1,0 +1,89 @@
+"""Shared fixtures: a loaded catalog in memory (read-only tests), fresh stores, a live server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from kg.config import Settings
+from kg.graph import KnowledgeGraph
+from kg.loading import load_catalog
+
+
+@pytest.fixture(scope="session")
+def memory_settings() -> Settings:
+    return Settings(store="memory", home=Path("/nonexistent-lcgraph-home"))
+
+
+@pytest.fixture(scope="session")
+def catalog_kg(memory_settings: Settings) -> Iterator[KnowledgeGraph]:
+    """The full curated catalog loaded once into an in-memory store. Do not write to it."""
+    kg = KnowledgeGraph.open(memory_settings)
+    load_catalog(kg)
+    yield kg
+    kg.close()
+
+
+@pytest.fixture()
+def disk_settings(tmp_path: Path) -> Settings:
+    return Settings(home=tmp_path / "home", query_timeout_s=5.0)
+
+
+@pytest.fixture()
+def empty_kg(memory_settings: Settings) -> Iterator[KnowledgeGraph]:
+    kg = KnowledgeGraph.open(memory_settings)
+    yield kg
+    kg.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """A real uvicorn server on 127.0.0.1 in a background thread, stopped by the fixture."""
+
+    def __init__(self, kg: KnowledgeGraph, settings: Settings) -> None:
+        self.port = free_port()
+        app = create_app(settings, kg=kg)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError("test server did not start")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(catalog_kg: KnowledgeGraph, memory_settings: Settings) -> Iterator[LiveServer]:
+    server = LiveServer(catalog_kg, memory_settings)
+    server.start()
+    yield server
+    server.stop()
+    assert not server.thread.is_alive(), "the test server did not shut down"
