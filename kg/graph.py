@@ -8,6 +8,7 @@ single transaction.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -53,6 +54,8 @@ REVIEW_PREFIX = str(LCC._NS) + "review-state-"
 METHOD_PREFIX = str(LCC._NS) + "extraction-method-"
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_SLUG_PATH = re.compile(r"^[a-z]+/[a-z0-9]+(-[a-z0-9]+)*$")
 Values = dict[str, list[OxTerm]]
 
 
@@ -655,14 +658,15 @@ class KnowledgeGraph:
         labels = self.labels()
         if name.startswith(("http://", "https://", "urn:")):
             return [self._entity_ref(name, labels)] if self.exists(name) else []
-        if "/" in name and self.exists(str(LCD[name])):
+        if "/" in name and _SLUG_PATH.match(name) and self.exists(str(LCD[name])):
             return [self._entity_ref(str(LCD[name]), labels)]
         wanted = name.casefold().strip()
         hits = []
-        for kind in ("instrument", "case", "community", "organisation", "person", "document"):
-            iri = str(LCD[f"{kind}/{name}"])
-            if iri in labels:
-                hits.append(self._entity_ref(iri, labels))
+        if _SLUG.match(name):
+            for kind in ("instrument", "case", "community", "organisation", "person", "document"):
+                iri = str(LCD[f"{kind}/{name}"])
+                if iri in labels:
+                    hits.append(self._entity_ref(iri, labels))
         if hits:
             return hits
         for iri, label in labels.items():

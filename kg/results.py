@@ -33,7 +33,6 @@ GRAPH_FORMATS = {
 PREFIXES = {
     "lc": "https://w3id.org/lcgraph/ontology#",
     "lcc": "https://w3id.org/lcgraph/concept/",
-    "lcd": "https://w3id.org/lcgraph/id/",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "dct": "http://purl.org/dc/terms/",
     "prov": "http://www.w3.org/ns/prov#",
@@ -126,11 +125,19 @@ def serialize_select(result: SelectResult | AskResult, fmt: str) -> bytes:
     raise ValueError(f"unknown result format {fmt!r}")
 
 
+def sort_triples(triples: list[ox.Triple], first: str | None = None) -> list[ox.Triple]:
+    """Order triples by subject (``first`` leading), predicate and object, so Turtle groups subjects."""
+    lead = f"<{first}>" if first else None
+    return sorted(
+        triples, key=lambda t: (str(t.subject) != lead, str(t.subject), str(t.predicate), str(t.object))
+    )
+
+
 def serialize_graph(result: GraphResult, fmt: str) -> bytes:
     """Serialise a CONSTRUCT/DESCRIBE result in one of ``GRAPH_FORMATS``."""
     _, rdf_format = GRAPH_FORMATS[fmt]
     prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD) else None
-    out = ox.serialize(result.triples, format=rdf_format, prefixes=prefixes)
+    out = ox.serialize(sort_triples(result.triples), format=rdf_format, prefixes=prefixes)
     assert isinstance(out, bytes)
     return out
 

@@ -24,7 +24,7 @@ from kg.config import Settings
 from kg.errors import InvalidInput, LcGraphError, NotFound, QueryRejected, StoreUnavailable, TooManyRows
 from kg.graph import KnowledgeGraph
 from kg.loading import load_catalog
-from kg.results import serialize
+from kg.results import PREFIXES, serialize
 from kg.sparql import AskResult, GraphResult, SelectResult
 from kg.stats import collect_stats
 
@@ -234,6 +234,18 @@ def sparql(
         sys.stdout.flush()
 
 
+TABLE_PREFIXES = {"lcd:": "https://w3id.org/lcgraph/id/", **{f"{k}:": v for k, v in PREFIXES.items()}}
+
+
+def _compact(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    """Shorten our IRIs with the usual prefixes for reading in a terminal table."""
+    if isinstance(term, ox.NamedNode):
+        for prefix, ns in TABLE_PREFIXES.items():
+            if term.value.startswith(ns):
+                return prefix + term.value[len(ns) :]
+    return term.value
+
+
 def _print_table(result: SelectResult | GraphResult | AskResult) -> None:
     if isinstance(result, AskResult):
         out.print("true" if result.value else "false")
@@ -245,7 +257,7 @@ def _print_table(result: SelectResult | GraphResult | AskResult) -> None:
     for v in result.variables:
         table.add_column(v, overflow="fold")
     for row in result.rows:
-        table.add_row(*[row[v].value if v in row else "" for v in result.variables])
+        table.add_row(*[_compact(row[v]) if v in row else "" for v in result.variables])
     out.print(table)
     out.print(f"[dim]{len(result.rows)} row(s)[/]")
 

@@ -127,3 +127,32 @@ def test_store_locked_by_another_process_is_exit_3(home: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_load_prints_every_shacl_violation_with_its_focus_node(tmp_path: Path) -> None:
+    import shutil
+
+    import yaml
+
+    from kg.catalog import CATALOG_DIR
+
+    catalog = tmp_path / "catalog"
+    shutil.copytree(CATALOG_DIR, catalog, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    path = next(
+        p for p in sorted(catalog.glob("instruments*.yaml")) if "seeds-of-innovation" in p.read_text()
+    )
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for entry in entries:
+        if entry["slug"] in ("seeds-of-innovation", "partnerschapskaart"):
+            # A known concept, but of the wrong scheme: only the SHACL shapes catch this.
+            entry["addresses"] = ["phase-start"]
+    path.write_text(yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    home = tmp_path / "home"
+    r = run(home, "load", "--catalog", str(catalog))
+    assert r.returncode == 2
+    assert "SHACL" in r.stderr and "nothing was written" in r.stderr
+    for slug in ("seeds-of-innovation", "partnerschapskaart"):
+        assert f"https://w3id.org/lcgraph/id/instrument/{slug}" in r.stderr
+    assert "addressesFactor" in r.stderr
+    stats = run(home, "stats", "--json")
+    assert json.loads(stats.stdout)["triples"] == 0

@@ -19,7 +19,7 @@ from api.negotiation import choose
 from api.problems import problem
 from kg.errors import NotFound
 from kg.graph import ONTOLOGY_GRAPH, KnowledgeGraph
-from kg.results import PREFIXES
+from kg.results import PREFIXES, sort_triples
 
 router = APIRouter(tags=["linked data"])
 KG = Annotated[KnowledgeGraph, Depends(get_kg)]
@@ -54,7 +54,7 @@ def _render(iri: str, triples: list[ox.Triple], media: str, kg: KnowledgeGraph) 
     rdf_format = RDF_MEDIA[media]
     assert rdf_format is not None
     prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD) else None
-    body = ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+    body = ox.serialize(sort_triples(triples, first=iri), format=rdf_format, prefixes=prefixes)
     assert isinstance(body, bytes)
     return Response(body, media_type=media, headers={"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"'})
 
