@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run load serve test lint typecheck contracts pytest clean vocab
+.PHONY: install run load serve test lint typecheck contracts pytest clean vocab bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,3 +47,6 @@ vocab: install
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+
+bench: install
+	$(BIN)/python -m bench.ingest_throughput --out bench/results/ingest.md

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import problems
-from api.routes import cases, communities, concepts, health, instruments, resources, sparql, stats
+from api.routes import cases, communities, concepts, health, instruments, resources, schemas, sparql, stats
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
 
@@ -31,6 +31,7 @@ TAGS = [
     {"name": "sparql", "description": "SPARQL 1.1 Protocol endpoint (read-only)."},
     {"name": "linked data", "description": "Dereferenceable IRIs with content negotiation."},
     {"name": "status", "description": "Health, readiness and statistics."},
+    {"name": "schemas", "description": "JSON Schemas of the formats lcgraph accepts (case entries)."},
 ]
 
 
@@ -65,6 +66,6 @@ def create_app(settings: Settings | None = None, *, kg: KnowledgeGraph | None = 
     app.state.settings = settings
     app.state.kg = kg
     problems.install(app)
-    for module in (health, stats, instruments, cases, communities, concepts, sparql, resources):
+    for module in (health, stats, instruments, cases, communities, concepts, sparql, resources, schemas):
         app.include_router(module.router)
     return app

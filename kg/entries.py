@@ -8,9 +8,9 @@ documented in ``docs/data-model.md`` and published as JSON Schema by the API.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=120)]
 CITATION = re.compile(r"^\d{3}:\d+(-\d+)?(,\s*\d+(-\d+)?)*$")
@@ -129,7 +129,11 @@ class CaseEntry(_Strict):
     entity: Annotated[str, StringConstraints(pattern=r"^(learning-community|collective|counter-example)$")]
     community: CommunityPart
     case: CasePart
-    source: Source
+    source: Source | None = Field(
+        default=None,
+        description="Citation into a corpus document (FFF:LLL); required in the curated catalog, "
+        "optional for submitted cases, which cite their submission file instead.",
+    )
 
 
 class OrganisationEntry(_Strict):
@@ -159,3 +163,43 @@ class DocumentEntry(_Strict):
     description: Text | None = None
     year: int | None = None
     publisher: str | None = None
+
+
+CASE_ENTRIES_SCHEMA_ID = "https://w3id.org/lcgraph/schema/case-entries.json"
+
+
+def case_entry_json_schema() -> dict[str, Any]:
+    """Return the JSON Schema (draft 2020-12) of a file of case entries.
+
+    A file holds either a list of case entries or an object ``{"entries": [...]}``; both forms are
+    described (``anyOf``). The entry itself is :class:`CaseEntry`, the format of ``kg/catalog/cases.yaml``.
+    Concept slugs, instrument, organisation and person slugs are checked against the graph when a
+    file is ingested, not by the schema.
+    """
+    schema = TypeAdapter(list[CaseEntry]).json_schema(ref_template="#/$defs/{model}")
+    defs = schema.pop("$defs", {})
+    # The citation is checked by a validator; publish its pattern so editors can check it too.
+    defs["Source"]["properties"]["cite"]["pattern"] = CITATION.pattern
+    defs["Source"]["properties"]["cite"]["description"] = "FFF:LLL or FFF:LLL-LLL (document key : lines)"
+    entry_list = {**schema, "description": "The case entries, one object per case."}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": CASE_ENTRIES_SCHEMA_ID,
+        "title": "lcgraph case entries",
+        "description": (
+            "Cases and the learning communities (or collectives) they are about, as submitted by "
+            "Webbers: a list of case entries or an object with an 'entries' list. Names and "
+            "descriptions are required in Dutch and English; slugs are lower-case and hyphenated. "
+            "See docs/case-entries.md."
+        ),
+        "anyOf": [
+            entry_list,
+            {
+                "type": "object",
+                "properties": {"$schema": {"type": "string"}, "entries": entry_list},
+                "required": ["entries"],
+                "additionalProperties": False,
+            },
+        ],
+        "$defs": defs,
+    }

@@ -22,6 +22,7 @@ from rdflib.namespace import DCTERMS, PROV
 
 from kg.config import Settings
 from kg.errors import InvalidInput, NotFound
+from kg.hooks import GraphListener
 from kg.model import (
     CaseDetail,
     CaseSummary,
@@ -112,6 +113,11 @@ class KnowledgeGraph:
         self._lock = threading.Lock()
         self._generation = 0
         self._label_cache: tuple[int, dict[str, Label]] | None = None
+        self.listeners: list[GraphListener] = []
+
+    def subscribe(self, listener: GraphListener) -> None:
+        """Tell ``listener`` about every graph written or removed from now on."""
+        self.listeners.append(listener)
 
     @classmethod
     def open(cls, settings: Settings) -> KnowledgeGraph:
@@ -234,6 +240,8 @@ class KnowledgeGraph:
             add += [quad(s, p, o, REGISTRY) for s, p, o in meta]
             self.store.apply(ChangeSet(drop_graphs=[_n(graph)], remove=registry_old, add=add))
             self._generation += 1
+        for listener in self.listeners:
+            listener.graph_written(str(graph))
         return WriteResult(str(graph), changed=True, triples=len(triples))
 
     def remove_graph(self, graph: URIRef) -> bool:
@@ -243,6 +251,9 @@ class KnowledgeGraph:
             existed = bool(registry_old) or self.store.count(_n(graph)) > 0
             self.store.apply(ChangeSet(drop_graphs=[_n(graph)], remove=registry_old))
             self._generation += 1
+        if existed:
+            for listener in self.listeners:
+                listener.graph_removed(str(graph))
         return existed
 
     def import_quads(self, quads: Sequence[ox.Quad], *, replace: bool = False) -> int:

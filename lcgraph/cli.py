@@ -329,6 +329,110 @@ def import_(
 
 
 @app.command()
+def ingest(
+    paths: Annotated[
+        list[str], typer.Argument(help="Files, folders or glob patterns (pdf, docx, html, md, txt).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    force: Annotated[bool, typer.Option(help="Re-extract files that did not change.")] = False,
+    max_mb: Annotated[float, typer.Option(help="Refuse files larger than this many megabytes.")] = 50.0,
+    partial: Annotated[
+        bool, typer.Option(help="Case entries: write the valid entries and report the others.")
+    ] = False,
+) -> None:
+    """Ingest documents and case entries: one named graph per file, proposed for review.
+
+    Documents: pdf, docx, html, markdown, text. Case entries: json, yaml, csv (docs/case-entries.md).
+    Re-running on unchanged files is a no-op.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ingest.pipeline import run
+
+    with _graph() as kg:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True, disable=as_json) as bar:
+            task = bar.add_task("ingesting", total=None)
+
+            def advance(name: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total, description=f"ingested {name}")
+                if not err.is_terminal and not as_json:
+                    # No live bar without a terminal: one line per document keeps logs informative.
+                    err.print(f"ingested {done}/{total}: {name}", highlight=False)
+
+            report = run(
+                kg, paths, progress=advance, max_bytes=int(max_mb * 1_000_000), force=force, partial=partial
+            )
+        if as_json:
+            print(report.to_json())
+        else:
+            _print_ingest_report(report)
+        if report.totals["failed"]:
+            raise typer.Exit(2)
+
+
+def _print_ingest_report(report: Any) -> None:
+    table = Table(title="ingest", show_header=True)
+    for col in ("file", "status", "format", "lang", "chunks", "linked", "new", "facts", "problems"):
+        table.add_column(col)
+    for d in report.documents:
+        table.add_row(
+            Path(d.path).name,
+            d.status,
+            d.format or "",
+            d.language or "",
+            str(d.chunks),
+            str(d.entities_linked),
+            str(d.new_entities),
+            str(sum(d.facts.values())),
+            "; ".join(d.problems[:3]) + (f" (+{len(d.problems) - 3} more)" if len(d.problems) > 3 else ""),
+        )
+    out.print(table)
+    totals = report.totals
+    out.print(
+        f"{totals['documents']} document(s): {totals['ingested']} ingested, {totals['unchanged']} unchanged, "
+        f"{totals['failed']} failed; {totals['chunks']} chunks, {totals['entities_linked']} entities linked, "
+        f"{totals['new_entities']} new candidate entities, {totals['facts']} candidate facts"
+    )
+    if report.facts_by_kind:
+        out.print("facts per kind: " + ", ".join(f"{k} {v}" for k, v in report.facts_by_kind.items()))
+
+
+documents_app = typer.Typer(help="Ingested documents: list and remove.", no_args_is_help=True)
+app.add_typer(documents_app, name="documents")
+
+
+@documents_app.command("list")
+def documents_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List ingested documents with their review state and size."""
+    from ingest.pipeline import list_documents
+
+    with _graph() as kg:
+        docs = list_documents(kg)
+        if as_json:
+            print(json.dumps(docs, indent=2, ensure_ascii=False))
+            return
+        table = Table(show_header=True)
+        for col in ("id", "title", "state", "triples"):
+            table.add_column(col)
+        for d in docs:
+            table.add_row(str(d["id"]), str(d["title"] or ""), str(d["state"]), str(d["triples"]))
+        out.print(table)
+
+
+@documents_app.command("remove")
+def documents_remove(
+    ident: Annotated[str, typer.Argument(help="Document id (see `documents list`), graph IRI or file name.")],
+) -> None:
+    """Remove an ingested document: its graph, chunks and candidate facts, in one transaction."""
+    from ingest.pipeline import remove_document
+
+    with _graph() as kg:
+        graph = remove_document(kg, ident)
+        out.print(f"removed {graph}")
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,

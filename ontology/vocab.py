@@ -16,6 +16,7 @@ class LC(DefinedNamespace):
     _fail = True
 
     Case: URIRef  # case
+    Chunk: URIRef  # chunk
     Collective: URIRef  # collective
     DevelopmentStep: URIRef  # development step
     Document: URIRef  # document
@@ -52,6 +53,8 @@ class LC(DefinedNamespace):
     capital: URIRef  # capital
     catalogCode: URIRef  # catalog code
     changelog: URIRef  # changelog
+    chunkIndex: URIRef  # chunk index
+    chunkOf: URIRef  # chunk of
     citation: URIRef  # citation
     community: URIRef  # community
     confidence: URIRef  # confidence
@@ -66,6 +69,7 @@ class LC(DefinedNamespace):
     extractionMethod: URIRef  # extraction method
     factor: URIRef  # factor
     factorCluster: URIRef  # factor cluster
+    fileName: URIRef  # file name
     frameworkLevel: URIRef  # framework level
     fundedBy: URIRef  # funded by
     groupComposition: URIRef  # group composition
@@ -83,12 +87,20 @@ class LC(DefinedNamespace):
     instrumentVersion: URIRef  # instrument version
     intendsOutcome: URIRef  # intends outcome
     isCounterExample: URIRef  # is counter-example
+    language: URIRef  # language
     lessonLearned: URIRef  # lesson learned
+    lineEnd: URIRef  # last line
+    lineStart: URIRef  # first line
+    mediaFormat: URIRef  # format
+    mentions: URIRef  # mentions
     note: URIRef  # note
     observedOutcome: URIRef  # observed outcome
     originContext: URIRef  # origin context
     originSector: URIRef  # origin sector
     outcomeLevel: URIRef  # outcome level
+    pageCount: URIRef  # page count
+    pageEnd: URIRef  # last page
+    pageStart: URIRef  # first page
     partOf: URIRef  # part of
     phase: URIRef  # phase
     phaseAssignment: URIRef  # phase assignment
@@ -104,6 +116,7 @@ class LC(DefinedNamespace):
     scaleLevel: URIRef  # scale level
     score: URIRef  # score
     section: URIRef  # section
+    sectionTitle: URIRef  # section title
     servesPhase: URIRef  # serves phase
     shared: URIRef  # shared
     stakeholderType: URIRef  # stakeholder type
@@ -111,6 +124,7 @@ class LC(DefinedNamespace):
     supportsBoundaryMechanism: URIRef  # supports boundary mechanism
     targetGroupText: URIRef  # target group (as printed)
     targetRole: URIRef  # target role
+    text: URIRef  # text
     usesInstrument: URIRef  # uses instrument
     valueCycle: URIRef  # value cycle
     versionNumber: URIRef  # version number

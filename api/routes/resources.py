@@ -117,15 +117,13 @@ def dereference_concept(request: Request, kg: KG, concept_id: str, format: Forma
 def ontology(request: Request, kg: KG, format: FormatParam = None) -> Response:
     """Return the ontology (classes, properties, concept schemes) in the negotiated RDF format."""
     media = _negotiate(request, format)
-    if media is None or media == "text/html":
-        media = "text/turtle" if media is None and not format else media
     if media is None:
         return problem(406, "not-acceptable", "not acceptable", f"offered: {', '.join(RDF_MEDIA)}")
     graph = ox.NamedNode(str(ONTOLOGY_GRAPH))
     if graph not in kg.visible_graphs():
         raise NotFound("the ontology is not loaded; run `lcgraph load`")
-    triples = [q.triple for q in kg.store.quads(None, None, None, graph)]
     iri = kg.settings.base_iri + "ontology"
     if media == "text/html":
         return _render(iri, kg.describe(iri), media, kg)
+    triples = [q.triple for q in kg.store.quads(None, None, None, graph)]
     return _render(iri, triples, media, kg)

@@ -6,7 +6,7 @@ Reading reports every problem with its file, entry and field; nothing is written
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -218,36 +218,21 @@ def check_references(catalog: Catalog) -> list[str]:
             concept_ok(f"{w}, field boundary_mechanisms", "boundary-mechanism", b)
         source_ok(f"{w}, field source", e.source)
     for c in catalog.cases:
-        w = f"{catalog.file_of('cases', c.slug)}: {c.slug}"
-        for f_ in c.community.forms:
-            concept_ok(f"{w}, field community.forms", "lc-form", f_)
-        concept_ok(f"{w}, field community.scale_level", "scale-level", c.community.scale_level)
-        concept_ok(f"{w}, field community.framework_level", "framework-level", c.community.framework_level)
-        if c.community.part_of is not None and c.community.part_of not in cases:
-            problems.append(f"{w}, field community.part_of: unknown case {c.community.part_of!r}")
-        for p in c.community.participants:
-            if p not in orgs:
-                problems.append(f"{w}, field community.participants: unknown organisation {p!r}")
-        for pr in c.community.practices:
-            concept_ok(f"{w}, field community.practices", "practice", pr)
-        for s in c.case.sectors:
-            concept_ok(f"{w}, field case.sectors", "sector", s)
-        for ch in c.case.challenges:
-            concept_ok(f"{w}, field case.challenges", "challenge", ch)
-        for ph_ in c.case.phases:
-            concept_ok(f"{w}, field case.phases", "phase", ph_)
-        for i in c.case.instruments:
-            if i not in instruments:
-                problems.append(f"{w}, field case.instruments: unknown instrument {i!r}")
-        for n, o in enumerate(c.case.outcomes, start=1):
-            concept_ok(f"{w}, field case.outcomes.{n}.level", "outcome-level", o.level)
-            concept_ok(f"{w}, field case.outcomes.{n}.value_cycle", "value-cycle", o.value_cycle)
-            concept_ok(f"{w}, field case.outcomes.{n}.capital", "capital", o.capital)
-            concept_ok(f"{w}, field case.outcomes.{n}.stakeholder", "stakeholder-type", o.stakeholder)
-        for pi in c.case.principal_investigators:
-            if pi not in people:
-                problems.append(f"{w}, field case.principal_investigators: unknown person {pi!r}")
-        source_ok(f"{w}, field source", c.source)
+        problems += case_reference_problems(
+            c,
+            f"{catalog.file_of('cases', c.slug)}: {c.slug}",
+            concepts=known,
+            instruments=instruments,
+            organisations=orgs,
+            people=people,
+            cases=cases,
+            documents=docs,
+        )
+        if c.source is None:
+            problems.append(
+                f"{catalog.file_of('cases', c.slug)}: {c.slug}, field source: "
+                "the curated catalog needs a citation"
+            )
     for o_ in catalog.organisations:
         concept_ok(f"organisations.yaml: {o_.slug}, field practice", "practice", o_.practice)
         source_ok(f"organisations.yaml: {o_.slug}, field source", o_.source)
@@ -257,6 +242,74 @@ def check_references(catalog: Catalog) -> list[str]:
                 f"people.yaml: {p_.slug}, field affiliation: unknown organisation {p_.affiliation!r}"
             )
         source_ok(f"people.yaml: {p_.slug}, field source", p_.source)
+    return problems
+
+
+def case_reference_problems(
+    entry: CaseEntry,
+    where: str,
+    *,
+    concepts: Container[str],
+    instruments: Container[str],
+    organisations: Container[str],
+    people: Container[str],
+    cases: Container[str],
+    documents: Container[str] | None = None,
+) -> list[str]:
+    """Return one problem per unknown concept or dangling reference of one case entry.
+
+    The catalog checks against its own entries; submitted case entries (``ingest``) check against
+    the current graph. Every problem reads ``"<where>, field <field>: <message>"`` where ``field`` is
+    the dotted path in the entry (outcomes counted from 1).
+
+    Args:
+        entry: the validated case entry.
+        where: the prefix that locates the entry, e.g. ``"cases.yaml: gas-erop"``.
+        concepts: known concept ids (``"<scheme>-<slug>"``).
+        instruments: known instrument slugs.
+        organisations: known organisation slugs.
+        people: known person slugs.
+        cases: known case (and community) slugs, for ``community.part_of``.
+        documents: known corpus document keys; ``None`` skips the source check.
+    """
+    problems: list[str] = []
+    c = entry
+    w = where
+
+    def concept_ok(field_: str, scheme: str, slug: str | None) -> None:
+        if slug is not None and f"{scheme}-{slug}" not in concepts:
+            problems.append(f"{w}, field {field_}: {slug!r} is not a concept of the {scheme!r} scheme")
+
+    for f_ in c.community.forms:
+        concept_ok("community.forms", "lc-form", f_)
+    concept_ok("community.scale_level", "scale-level", c.community.scale_level)
+    concept_ok("community.framework_level", "framework-level", c.community.framework_level)
+    if c.community.part_of is not None and c.community.part_of not in cases:
+        problems.append(f"{w}, field community.part_of: unknown case {c.community.part_of!r}")
+    for p in c.community.participants:
+        if p not in organisations:
+            problems.append(f"{w}, field community.participants: unknown organisation {p!r}")
+    for pr in c.community.practices:
+        concept_ok("community.practices", "practice", pr)
+    for s in c.case.sectors:
+        concept_ok("case.sectors", "sector", s)
+    for ch in c.case.challenges:
+        concept_ok("case.challenges", "challenge", ch)
+    for ph_ in c.case.phases:
+        concept_ok("case.phases", "phase", ph_)
+    for i in c.case.instruments:
+        if i not in instruments:
+            problems.append(f"{w}, field case.instruments: unknown instrument {i!r}")
+    for n, o in enumerate(c.case.outcomes, start=1):
+        concept_ok(f"case.outcomes.{n}.level", "outcome-level", o.level)
+        concept_ok(f"case.outcomes.{n}.value_cycle", "value-cycle", o.value_cycle)
+        concept_ok(f"case.outcomes.{n}.capital", "capital", o.capital)
+        concept_ok(f"case.outcomes.{n}.stakeholder", "stakeholder-type", o.stakeholder)
+    for pi in c.case.principal_investigators:
+        if pi not in people:
+            problems.append(f"{w}, field case.principal_investigators: unknown person {pi!r}")
+    if c.source is not None and documents is not None and c.source.document_key not in documents:
+        problems.append(f"{w}, field source: source {c.source.cite!r} names an unknown document")
     return problems
 
 
@@ -317,7 +370,7 @@ class CatalogMapper:
                 yield t, prov
         for c in self.catalog.cases:
             prov = self._prov(c.source)
-            for t in self._case(c):
+            for t in self.case_triples(c):
                 yield t, prov
 
     def _document(self, d: DocumentEntry) -> Iterator[Triple]:
@@ -391,10 +444,11 @@ class CatalogMapper:
         yield (s, DCTERMS.source, document_iri(e.source.document_key))
         yield (s, LC.citation, Literal(e.source.cite))
 
-    def _case(self, e: CaseEntry) -> Iterator[Triple]:
+    def case_triples(self, e: CaseEntry) -> Iterator[Triple]:
+        """Return the facts of one case entry: the community (or collective) side and the case side."""
         case = case_iri(e.slug)
         com = community_iri(e.slug)
-        doc = document_iri(e.source.document_key)
+        doc = document_iri(e.source.document_key) if e.source is not None else None
         # The community (or collective) side.
         yield (com, RDF.type, LC.LearningCommunity if e.entity == "learning-community" else LC.Collective)
         if e.entity == "counter-example":
@@ -419,8 +473,9 @@ class CatalogMapper:
         for sector in e.case.sectors:
             yield (com, LC.inSector, _concept("sector", sector))
         yield from _texts(com, LC.region, e.case.region)
-        yield (com, DCTERMS.source, doc)
-        yield (com, LC.citation, Literal(e.source.cite))
+        if doc is not None and e.source is not None:
+            yield (com, DCTERMS.source, doc)
+            yield (com, LC.citation, Literal(e.source.cite))
         # The case side.
         yield (case, RDF.type, LC.Case)
         yield from _texts(case, SKOS.prefLabel, e.name)
@@ -457,8 +512,9 @@ class CatalogMapper:
             yield from _texts(case, LC.lessonLearned, lesson)
         for pi in e.case.principal_investigators:
             yield (case, LC.principalInvestigator, person_iri(pi))
-        yield (case, DCTERMS.source, doc)
-        yield (case, LC.citation, Literal(e.source.cite))
+        if doc is not None and e.source is not None:
+            yield (case, DCTERMS.source, doc)
+            yield (case, LC.citation, Literal(e.source.cite))
 
 
 def catalog_facts(catalog: Catalog) -> list[tuple[Triple, Provenance]]:
@@ -479,6 +535,7 @@ __all__ = [
     "Catalog",
     "CatalogMapper",
     "case_iri",
+    "case_reference_problems",
     "catalog_facts",
     "community_iri",
     "document_iri",
