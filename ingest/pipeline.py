@@ -37,7 +37,7 @@ ENTRY_SUFFIXES = {".json", ".yaml", ".yml", ".csv"}
 SUPPORTED_SUFFIXES = DOCUMENT_SUFFIXES | ENTRY_SUFFIXES
 DEFAULT_MAX_BYTES = 50_000_000
 
-Progress = Callable[[str, int, int], None]
+Progress = Callable[["DocumentReport", int, int], None]
 
 
 @dataclass
@@ -221,7 +221,7 @@ def run(
     Args:
         kg: the knowledge graph (with the catalog loaded, for entity linking).
         paths: files, folders and glob patterns.
-        progress: called as ``progress(file name, done, total)`` after each file.
+        progress: called as ``progress(report of the file, done, total)`` after each file.
         max_bytes: files larger than this are refused.
         force: re-extract files whose content did not change.
         partial: for case entries, write the valid entries and report the others.
@@ -235,7 +235,7 @@ def run(
         else:
             report.documents.append(ingest_file(kg, path, lexicon, max_bytes=max_bytes, force=force))
         if progress is not None:
-            progress(path.name, done, len(files))
+            progress(report.documents[-1], done, len(files))
     return report
 
 

@@ -347,18 +347,19 @@ def ingest(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ingest.pipeline import run
+    from ingest.pipeline import DocumentReport, run
 
     with _graph() as kg:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True, disable=as_json) as bar:
             task = bar.add_task("ingesting", total=None)
 
-            def advance(name: str, done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total, description=f"ingested {name}")
+            def advance(doc: DocumentReport, done: int, total: int) -> None:
+                name = Path(doc.path).name
+                bar.update(task, completed=done, total=total, description=f"{doc.status} {name}")
                 if not err.is_terminal and not as_json:
                     # No live bar without a terminal: one line per document keeps logs informative.
-                    err.print(f"ingested {done}/{total}: {name}", highlight=False)
+                    err.print(f"{doc.status} {done}/{total}: {name}", highlight=False, markup=False)
 
             report = run(
                 kg, paths, progress=advance, max_bytes=int(max_mb * 1_000_000), force=force, partial=partial

@@ -196,3 +196,27 @@ def test_killing_an_ingest_leaves_no_half_ingested_document(tmp_path: Path) -> N
     again = run(kg, [str(folder)])
     assert again.totals["failed"] == 0 and again.totals["unchanged"] == len(docs)
     kg.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("kapot.pdf", b"%PDF-1.7\n" + b"\x00garbage" * 200, "not a readable pdf"),
+        ("leeg.md", b"", "empty"),
+        ("plaatje.txt", bytes(range(256)) * 40, "binary"),
+        ("latin.txt", b"Dit is \x81\x8d\x8f\x90\x9d tekst \x81\x8d\x8f\x90\x9d" * 50, "decode"),
+        ("groot.txt", b"woord " * 400_000, "limit"),
+    ],
+)
+def test_each_bad_file_gets_a_clear_error_and_the_store_stays_untouched(
+    catalog_kg: KnowledgeGraph, tmp_path: Path, name: str, content: bytes, expected: str
+) -> None:
+    kg = catalog_kg  # shared read-only fixture: a failed ingest must not change it
+    before = set(kg.store.quads())
+    path = tmp_path / name
+    path.write_bytes(content)
+    report = run(kg, [str(path)], max_bytes=1_000_000)
+    (doc,) = report.documents
+    assert doc.status == "failed"
+    assert name in doc.problems[0] and expected in doc.problems[0].lower(), doc.problems
+    assert set(kg.store.quads()) == before
