@@ -198,12 +198,18 @@ class QueryExecutor:
             result = self.store.query(plan.text, default_graph=default_graph, named_graphs=named_graphs)
         except SyntaxError as exc:
             raise _syntax_error(exc) from exc
+        error: Exception | None = None
         try:
             return self._materialise(result, cancelled)
+        except Exception as exc:
+            # The traceback's frames hold the result iterator; drop them here, in this thread.
+            error = exc.with_traceback(None)
         finally:
             # pyoxigraph result iterators belong to the thread that made them: drop it here, not
             # in whichever thread later releases an exception's traceback.
             del result
+        assert error is not None
+        raise error
 
     def _materialise(self, result: object, cancelled: threading.Event) -> QueryOutcome:
         if isinstance(result, ox.QueryBoolean):
