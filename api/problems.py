@@ -13,6 +13,7 @@ from kg.errors import (
     Conflict,
     InvalidInput,
     LcGraphError,
+    ModelUnavailable,
     NotFound,
     QueryRejected,
     QueryTimeout,
@@ -47,6 +48,7 @@ def status_of(exc: LcGraphError) -> int:
         QueryTimeout: 503,
         Conflict: 409,
         StoreUnavailable: 503,
+        ModelUnavailable: 503,
     }.get(type(exc), 400)
 
 

@@ -71,3 +71,9 @@ class StoreUnavailable(LcGraphError):
     """The store cannot be opened (locked by another process, missing, or corrupt)."""
 
     code = "store-unavailable"
+
+
+class ModelUnavailable(LcGraphError):
+    """A model (an embedder) cannot be loaded: a package it needs is missing or its weights are."""
+
+    code = "model-unavailable"

@@ -21,7 +21,15 @@ from rich.table import Table
 
 from kg.catalog import CATALOG_DIR
 from kg.config import Settings
-from kg.errors import InvalidInput, LcGraphError, NotFound, QueryRejected, StoreUnavailable, TooManyRows
+from kg.errors import (
+    InvalidInput,
+    LcGraphError,
+    ModelUnavailable,
+    NotFound,
+    QueryRejected,
+    StoreUnavailable,
+    TooManyRows,
+)
 from kg.graph import KnowledgeGraph
 from kg.loading import load_catalog
 from kg.results import PREFIXES, serialize
@@ -56,7 +64,7 @@ SUFFIX_FORMATS = {
 
 
 def _exit_code(exc: LcGraphError) -> int:
-    if isinstance(exc, StoreUnavailable):
+    if isinstance(exc, StoreUnavailable | ModelUnavailable):
         return 3
     if isinstance(exc, NotFound):
         return 4

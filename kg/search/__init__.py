@@ -1,0 +1,1 @@
+"""Semantic search: offline text embedders, lexical matching, vector indexes and the search service."""
