@@ -50,3 +50,4 @@ clean:
 
 bench: install
 	$(BIN)/python -m bench.ingest_throughput --out bench/results/ingest.md
+	$(BIN)/python -m bench.encoder_throughput --threads 1 --out bench/results/encoders.md
