@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import get_kg
@@ -21,6 +22,7 @@ from api.negotiation import choose
 from api.problems import problem
 from kg.errors import QueryRejected
 from kg.graph import KnowledgeGraph
+from kg.queries import example_queries
 from kg.results import GRAPH_FORMATS, SELECT_FORMATS, serialize
 from kg.sparql import GraphResult
 
@@ -134,6 +136,25 @@ async def _answer(
     return Response(
         content=body, media_type=media + charset if charset else media, headers={"Vary": "Accept"}
     )
+
+
+class ExampleQueryView(BaseModel):
+    """A saved example query: a question a researcher asks, in English and Dutch, with its SPARQL."""
+
+    id: str
+    title: str
+    title_nl: str
+    description: str
+    query: str
+
+
+@router.get("/sparql/examples", response_model=list[ExampleQueryView], summary="Saved example queries")
+def sparql_examples() -> list[ExampleQueryView]:
+    """List the saved example queries that explain the ontology by asking real questions of the catalog."""
+    return [
+        ExampleQueryView(id=q.id, title=q.title, title_nl=q.title_nl, description=q.description, query=q.text)
+        for q in example_queries()
+    ]
 
 
 @router.get("/sparql", summary="SPARQL query (GET)", responses=RESPONSES)

@@ -176,3 +176,15 @@ def test_openapi_is_complete(client: TestClient) -> None:
     for path, ops in paths.items():
         for op in ops.values():
             assert op.get("summary") and op.get("description"), path
+
+
+def test_saved_example_queries_are_listed_and_run(client: TestClient) -> None:
+    examples = client.get("/sparql/examples").json()
+    assert len(examples) >= 10
+    for example in examples:
+        assert example["title"] and example["title_nl"] and example["description"]
+        r = client.post(
+            "/sparql", data={"query": example["query"]}, headers={"Accept": "application/sparql-results+json"}
+        )
+        assert r.status_code == 200, example["id"]
+        assert r.json()["results"]["bindings"], example["id"]
