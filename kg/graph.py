@@ -113,6 +113,7 @@ class KnowledgeGraph:
         self._lock = threading.Lock()
         self._generation = 0
         self._label_cache: tuple[int, dict[str, Label]] | None = None
+        self._visible_cache: tuple[int, list[ox.NamedNode]] | None = None
         self.listeners: list[GraphListener] = []
 
     def subscribe(self, listener: GraphListener) -> None:
@@ -157,39 +158,36 @@ class KnowledgeGraph:
         return out
 
     def visible_graphs(self) -> list[ox.NamedNode]:
-        """Return the approved graphs: the dataset every public read sees."""
-        q = f"""SELECT ?g WHERE {{ GRAPH <{REGISTRY}> {{ ?g <{LC.reviewState}> <{APPROVED}> }} }}"""
-        return [row["g"] for row in self._select(q) if isinstance(row["g"], ox.NamedNode)]
+        """Return the approved graphs: the dataset every public read sees.
 
-    def _select(self, q: str) -> list[dict[str, OxTerm]]:
-        """Run an internal query over the whole store (callers restrict graphs themselves)."""
-        result = self.store.query(q)
+        Cached per write generation: the registry only changes through this object's writes, and
+        every read asks for the dataset, several times per request.
+        """
+        with self._lock:
+            cached = self._visible_cache
+            if cached is not None and cached[0] == self._generation:
+                return list(cached[1])
+            generation = self._generation
+        q = f"""SELECT ?g WHERE {{ GRAPH <{REGISTRY}> {{ ?g <{LC.reviewState}> <{APPROVED}> }} }}"""
+        graphs = [row["g"] for row in self._select(q) if isinstance(row["g"], ox.NamedNode)]
+        with self._lock:
+            self._visible_cache = (generation, graphs)
+        return list(graphs)
+
+    def _select(self, q: str, *, public: bool = False) -> list[dict[str, OxTerm]]:
+        """Run a SELECT over the whole store, or over the public dataset when ``public`` is set."""
+        if public:
+            visible = self.visible_graphs()
+            result = self.store.query(q, default_graph=visible, named_graphs=visible)
+        else:
+            result = self.store.query(q)
         assert isinstance(result, ox.QuerySolutions)
         names = [v.value for v in result.variables]
-        rows = []
-        for sol in result:
-            row: dict[str, OxTerm] = {}
-            for name in names:
-                value = sol[name]
-                if value is not None:
-                    row[name] = value
-            rows.append(row)
-        return rows
+        return [{n: v for n in names if (v := sol[n]) is not None} for sol in result]
 
     def _public_select(self, q: str) -> list[dict[str, OxTerm]]:
-        visible = self.visible_graphs()
-        result = self.store.query(q, default_graph=visible, named_graphs=visible)
-        assert isinstance(result, ox.QuerySolutions)
-        names = [v.value for v in result.variables]
-        rows = []
-        for sol in result:
-            row: dict[str, OxTerm] = {}
-            for name in names:
-                value = sol[name]
-                if value is not None:
-                    row[name] = value
-            rows.append(row)
-        return rows
+        """Run a SELECT over the approved graphs only."""
+        return self._select(q, public=True)
 
     # ------------------------------------------------------------------------------- writes
 
