@@ -12,9 +12,21 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import problems
-from api.routes import cases, communities, concepts, health, instruments, resources, schemas, sparql, stats
+from api.routes import (
+    cases,
+    communities,
+    concepts,
+    health,
+    instruments,
+    resources,
+    schemas,
+    search,
+    sparql,
+    stats,
+)
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
+from kg.search.service import SearchService
 
 DESCRIPTION = """
 A knowledge graph of Learning Communities: the instruments (tools, methods, work forms and
@@ -30,17 +42,26 @@ TAGS = [
     {"name": "concepts", "description": "SKOS concept schemes: phases, roles, sectors, practices, ..."},
     {"name": "sparql", "description": "SPARQL 1.1 Protocol endpoint (read-only)."},
     {"name": "linked data", "description": "Dereferenceable IRIs with content negotiation."},
+    {"name": "search", "description": "Hybrid search, similar cases and instruments, crossover instruments."},
     {"name": "status", "description": "Health, readiness and statistics."},
     {"name": "schemas", "description": "JSON Schemas of the formats lcgraph accepts (case entries)."},
 ]
 
 
-def create_app(settings: Settings | None = None, *, kg: KnowledgeGraph | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    kg: KnowledgeGraph | None = None,
+    search_service: SearchService | None = None,
+) -> FastAPI:
     """Build the application.
 
     Args:
         settings: runtime settings; read from the environment when omitted.
         kg: an already open knowledge graph (tests); otherwise the lifespan opens and closes one.
+        search_service: a running search service over ``kg``. Without one, an application that opens its
+            own store also opens the search service (when ``settings.search_enabled``); one given a ``kg``
+            but no service answers the search endpoints with 503.
     """
     settings = settings or Settings()
 
@@ -48,9 +69,15 @@ def create_app(settings: Settings | None = None, *, kg: KnowledgeGraph | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = kg is None
         app.state.kg = kg if kg is not None else KnowledgeGraph.open(settings)
+        owns_search = search_service is None and owned and settings.search_enabled
         try:
+            if owns_search:
+                app.state.search = SearchService.open(app.state.kg, settings)
             yield
         finally:
+            if owns_search and app.state.search is not None:
+                app.state.search.close()
+            app.state.search = search_service
             if owned:
                 app.state.kg.close()
             app.state.kg = None
@@ -65,7 +92,19 @@ def create_app(settings: Settings | None = None, *, kg: KnowledgeGraph | None = 
     )
     app.state.settings = settings
     app.state.kg = kg
+    app.state.search = search_service
     problems.install(app)
-    for module in (health, stats, instruments, cases, communities, concepts, sparql, resources, schemas):
+    for module in (
+        search,
+        health,
+        stats,
+        instruments,
+        cases,
+        communities,
+        concepts,
+        sparql,
+        resources,
+        schemas,
+    ):
         app.include_router(module.router)
     return app

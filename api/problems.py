@@ -17,6 +17,7 @@ from kg.errors import (
     NotFound,
     QueryRejected,
     QueryTimeout,
+    SearchUnavailable,
     StoreUnavailable,
     TooManyRows,
 )
@@ -49,6 +50,7 @@ def status_of(exc: LcGraphError) -> int:
         Conflict: 409,
         StoreUnavailable: 503,
         ModelUnavailable: 503,
+        SearchUnavailable: 503,
     }.get(type(exc), 400)
 
 

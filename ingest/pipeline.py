@@ -284,10 +284,29 @@ def remove_document(kg: KnowledgeGraph, ident: str) -> str:
     Raises:
         InvalidInput: when nothing matches.
     """
+    graph = resolve_document(kg, ident)
+    kg.remove_graph(URIRef(graph))
+    return graph
+
+
+def resolve_document(kg: KnowledgeGraph, ident: str) -> str:
+    """Return the graph IRI of an ingested document given its id, graph IRI or file name.
+
+    Raises:
+        InvalidInput: when nothing matches.
+    """
     candidates = [ident, str(LCG[f"document/{ident}"]), str(LCG[f"document/{document_id(Path(ident).name)}"])]
     known = {d["graph"] for d in list_documents(kg)}
     for graph in candidates:
         if graph in known:
-            kg.remove_graph(URIRef(graph))
             return graph
     raise InvalidInput("no ingested document with this id, graph or file name", where=ident)
+
+
+def review_document(kg: KnowledgeGraph, ident: str, state: str) -> tuple[str, bool]:
+    """Set an ingested document's review state (``approved`` makes its facts and chunks public).
+
+    Returns the graph IRI and whether the state changed.
+    """
+    graph = resolve_document(kg, ident)
+    return graph, kg.set_review_state(URIRef(graph), state)

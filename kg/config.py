@@ -34,6 +34,25 @@ class Settings(BaseSettings):
     query_max_chars: int = Field(default=20_000, gt=0, description="Longest SPARQL query text accepted.")
     max_concurrent_queries: int = Field(default=4, gt=0, description="SPARQL queries evaluated at once.")
 
+    search_enabled: bool = Field(
+        default=True, description="Load the embedding models and serve /search, /similar and /crossovers."
+    )
+    search_embedder: str = Field(
+        default="joined", description="Embedder for entities and queries: joined, e5, use or minilm."
+    )
+    chunk_embedder: str = Field(
+        default="use", description="Embedder for document chunks (long texts; USE is ~20x cheaper than e5)."
+    )
+    search_threads: int = Field(
+        default=1, gt=0, description="CPU threads per encode; 1 keeps a busy server responsive on 2 cores."
+    )
+    search_cache_size: int = Field(default=2048, ge=0, description="Query vectors kept in the LRU cache.")
+
+    @property
+    def index_path(self) -> Path:
+        """Directory of the search indexes (one subdirectory per index)."""
+        return self.home / "index"
+
     @property
     def store_path(self) -> Path:
         """Directory of the on-disk store."""

@@ -77,3 +77,9 @@ class ModelUnavailable(LcGraphError):
     """A model (an embedder) cannot be loaded: a package it needs is missing or its weights are."""
 
     code = "model-unavailable"
+
+
+class SearchUnavailable(LcGraphError):
+    """The search service is not running in this process (disabled, or its models are still loading)."""
+
+    code = "search-unavailable"

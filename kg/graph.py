@@ -52,6 +52,7 @@ ONTOLOGY_GRAPH = LCG.ontology
 CATALOG_GRAPH = LCG.catalog
 APPROVED = concept("review-state", "approved")
 REVIEW_PREFIX = str(LCC._NS) + "review-state-"
+REVIEW_STATES = ("proposed", "approved", "rejected")
 METHOD_PREFIX = str(LCC._NS) + "extraction-method-"
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -189,6 +190,18 @@ class KnowledgeGraph:
         """Run a SELECT over the approved graphs only."""
         return self._select(q, public=True)
 
+    def select_public(self, q: str) -> list[dict[str, OxTerm]]:
+        """Run a trusted internal SELECT over the approved graphs, without the public query policy.
+
+        For derived data (the search index) that reads in bulk; user queries go through :meth:`sparql`.
+        """
+        return self._select(q, public=True)
+
+    @property
+    def generation(self) -> int:
+        """A counter that grows with every write; equal values mean nothing was written in between."""
+        return self._generation
+
     # ------------------------------------------------------------------------------- writes
 
     def registered_hash(self, graph: URIRef) -> str | None:
@@ -241,6 +254,31 @@ class KnowledgeGraph:
         for listener in self.listeners:
             listener.graph_written(str(graph))
         return WriteResult(str(graph), changed=True, triples=len(triples))
+
+    def set_review_state(self, graph: URIRef, review_state: str) -> bool:
+        """Move a registered graph to another review state (e.g. approve a proposed document graph).
+
+        Tells the listeners, since the public dataset changes. Returns False when the graph was already
+        in that state; raises :class:`NotFound` for an unregistered graph and :class:`InvalidInput` for an
+        unknown state.
+        """
+        if review_state not in REVIEW_STATES:
+            raise InvalidInput(
+                f"unknown review state {review_state!r}; choose one of {', '.join(REVIEW_STATES)}",
+                where="review_state",
+            )
+        state = concept("review-state", review_state)
+        with self._lock:
+            old = list(self.store.quads(_n(graph), _n(LC.reviewState), None, _n(REGISTRY)))
+            if not old:
+                raise NotFound(f"no registered graph {graph}")
+            if all(str(q.object) == f"<{state}>" for q in old):
+                return False
+            self.store.apply(ChangeSet(remove=old, add=[quad(graph, LC.reviewState, state, REGISTRY)]))
+            self._generation += 1
+        for listener in self.listeners:
+            listener.graph_written(str(graph))
+        return True
 
     def remove_graph(self, graph: URIRef) -> bool:
         """Drop a named graph and its registry entry in one transaction; tell whether it existed."""

@@ -407,7 +407,9 @@ def _print_ingest_report(report: Any) -> None:
         out.print("facts per kind: " + ", ".join(f"{k} {v}" for k, v in report.facts_by_kind.items()))
 
 
-documents_app = typer.Typer(help="Ingested documents: list and remove.", no_args_is_help=True)
+documents_app = typer.Typer(
+    help="Ingested documents: list, approve, reject and remove.", no_args_is_help=True
+)
 app.add_typer(documents_app, name="documents")
 
 
@@ -429,6 +431,31 @@ def documents_list(as_json: Annotated[bool, typer.Option("--json", help="Print J
         out.print(table)
 
 
+@documents_app.command("approve")
+def documents_approve(
+    idents: Annotated[list[str], typer.Argument(help="Document ids, graph IRIs or file names.")],
+) -> None:
+    """Approve ingested documents: their facts and chunks become public (REST, SPARQL, search)."""
+    _review(idents, "approved")
+
+
+@documents_app.command("reject")
+def documents_reject(
+    idents: Annotated[list[str], typer.Argument(help="Document ids, graph IRIs or file names.")],
+) -> None:
+    """Reject ingested documents: their facts and chunks stay out of every public view."""
+    _review(idents, "rejected")
+
+
+def _review(idents: list[str], state: str) -> None:
+    from ingest.pipeline import review_document
+
+    with _graph() as kg:
+        for ident in idents:
+            graph, changed = review_document(kg, ident, state)
+            out.print(f"{state} {graph}" if changed else f"{graph} was already {state}", highlight=False)
+
+
 @documents_app.command("remove")
 def documents_remove(
     ident: Annotated[str, typer.Argument(help="Document id (see `documents list`), graph IRI or file name.")],
@@ -445,8 +472,12 @@ def documents_remove(
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    search: Annotated[bool, typer.Option(help="Load the models and serve search (default on).")] = True,
 ) -> None:
-    """Serve the REST API, the SPARQL endpoint and the web pages."""
+    """Serve the REST API, the SPARQL endpoint and the web pages.
+
+    The search indexes are loaded (and brought up to date with the graph) before the server starts.
+    """
     import uvicorn
 
     from api.app import create_app
@@ -458,17 +489,34 @@ def serve(
     if port:
         overrides["port"] = port
     settings = settings.model_copy(update=overrides)
-    try:
-        application = create_app(settings)
-    except LcGraphError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(_exit_code(exc)) from None
-    out.print(f"lcgraph serving on http://{settings.host}:{settings.port}/ (data: {settings.home.resolve()})")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+    from kg.search.service import SearchService
+    from lcgraph.search_cli import _progress
+
+    with _graph() as kg:
+        service: SearchService | None = None
+        try:
+            if search:
+                err.print("loading the search models and indexes ...")
+                with _progress() as progress:
+                    service = SearchService.open(kg, settings, progress=progress)
+                counts = service.engine.counts()
+                err.print(
+                    f"search ready: {counts['entities']} entities, {counts['chunks']} chunks "
+                    f"({', '.join(f'{k}: {v}' for k, v in service.engine.status.items())})"
+                )
+            application = create_app(settings, kg=kg, search_service=service)
+            where = f"http://{settings.host}:{settings.port}/"
+            out.print(f"lcgraph serving on {where} (data: {settings.home.resolve()})")
+            uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+        finally:
+            if service is not None:
+                service.close()
 
 
 def main() -> None:
     """Run the command line."""
+    import lcgraph.search_cli  # noqa: F401  (registers the search commands)
+
     app()
 
 

@@ -38,6 +38,7 @@ class LC(DefinedNamespace):
     Region: URIRef  # region
     Resource: URIRef  # resource
     RoleAssignment: URIRef  # role assignment
+    SimilarityLink: URIRef  # similarity link
     SourceGraph: URIRef  # source graph
     SuccessFactorAssessment: URIRef  # success factor assessment
     Tool: URIRef  # tool
@@ -50,6 +51,7 @@ class LC(DefinedNamespace):
     agent: URIRef  # agent
     assessedCommunity: URIRef  # assessed community
     assessedOn: URIRef  # assessed on
+    attributeOverlap: URIRef  # attribute overlap
     capital: URIRef  # capital
     catalogCode: URIRef  # catalog code
     changelog: URIRef  # changelog
@@ -91,6 +93,8 @@ class LC(DefinedNamespace):
     lessonLearned: URIRef  # lesson learned
     lineEnd: URIRef  # last line
     lineStart: URIRef  # first line
+    linkSource: URIRef  # link source
+    linkTarget: URIRef  # link target
     mediaFormat: URIRef  # format
     mentions: URIRef  # mentions
     note: URIRef  # note
@@ -119,12 +123,17 @@ class LC(DefinedNamespace):
     sectionTitle: URIRef  # section title
     servesPhase: URIRef  # serves phase
     shared: URIRef  # shared
+    sharedAttribute: URIRef  # shared attribute
+    similarTo: URIRef  # similar to
+    similarityMethod: URIRef  # similarity method
+    similarityScore: URIRef  # similarity score
     stakeholderType: URIRef  # stakeholder type
     startDate: URIRef  # start date
     supportsBoundaryMechanism: URIRef  # supports boundary mechanism
     targetGroupText: URIRef  # target group (as printed)
     targetRole: URIRef  # target role
     text: URIRef  # text
+    textSimilarity: URIRef  # text similarity
     usesInstrument: URIRef  # uses instrument
     valueCycle: URIRef  # value cycle
     versionNumber: URIRef  # version number

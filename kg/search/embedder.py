@@ -41,6 +41,7 @@ __all__ = [
     "Embedder",
     "EmbedderUnavailable",
     "SentenceTransformerEmbedder",
+    "joined_part",
     "load_embedder",
 ]
 
@@ -51,6 +52,22 @@ E5_QUERY_PREFIX: Final = "query: "
 E5_PASSAGE_PREFIX: Final = "passage: "
 E5_PROMPTS: Final[dict[str, str]] = {"query": E5_QUERY_PREFIX, "document": E5_PASSAGE_PREFIX}
 """The e5 instructions as sentence-transformers prompts; ``encode_query``/``encode_document`` pick them."""
+
+
+_JOINED_PARTS: Final[dict[str, slice]] = {"e5": slice(0, 384), "use": slice(384, 896)}
+"""Where each model's part sits inside a ``joined`` vector (``[e5 ; use] / sqrt(2)``)."""
+
+
+def joined_part(vectors: Vectors, part: str) -> Vectors:
+    """Return the unit ``e5`` or ``use`` vectors contained in ``joined`` vectors.
+
+    A joined query vector thus also gives the USE query vector for free (the chunk index is USE only).
+    """
+    where = _JOINED_PARTS.get(part)
+    if where is None:
+        raise InvalidInput(f"a joined vector has parts e5 and use, not {part!r}", where="part")
+    matrix = np.atleast_2d(vectors)[:, where]
+    return _normalise(matrix)
 
 
 @dataclass(frozen=True)

@@ -391,6 +391,21 @@ class VectorIndex:
                 del self._id_of[label]
         return len(labels)
 
+    def vectors(self, ids: Sequence[str]) -> Vectors:
+        """Return the stored vectors of ``ids`` as a ``(len(ids), dimension)`` matrix.
+
+        Raises:
+            InvalidInput: an id is not stored.
+        """
+        items = _check_ids(ids, unique=False)
+        missing = [item for item in items if item not in self._label_of]
+        if missing:
+            raise InvalidInput(f"no vector stored under {missing[0]!r}", where="ids")
+        out = np.empty((len(items), self._dimension), dtype=np.float32)
+        for row, item in enumerate(items):
+            out[row] = self._index.reconstruct(self._label_of[item])
+        return out
+
     def search(self, queries: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
         """Return the ``k`` stored vectors with the highest inner product with each query.
 

@@ -1,0 +1,564 @@
+"""The search engine: entity and chunk indexes kept in step with the approved graphs, and hybrid ranking.
+
+Three vector indexes, each on disk with a checked manifest (``kg.search.index``):
+
+- ``entities``: one vector per entity and language (``instrument/x|nl|<digest>``), from the query embedder
+  (``joined`` = e5 + USE by default), so a Dutch query meets the Dutch and the English description;
+- ``chunks``: one vector per document chunk, from USE (about 20x cheaper than e5 for long passages; the
+  study's choice for chunks); the USE half of the joined query vector searches it;
+- ``sentences``: the sentences of entity descriptions, also USE, for the "matching passage" of explanations.
+
+Vector ids carry a digest of the encoded text, so a sync after any graph change (incremental, through
+:class:`kg.hooks.GraphListener`, or at start-up against a saved index) re-encodes exactly the texts that
+changed and drops the ones that went away. A saved index that cannot be used (corrupt, another embedder,
+another dimension, another format) is detected at load and rebuilt; one built from an older graph is
+brought up to date the same way, and :attr:`SearchEngine.status` says which happened.
+
+Ranking (:meth:`SearchEngine.score`) adds, per entity: the dense cosine (best language); BM25 relative to
+the best lexical hit, for Dutch queries only (the study: blind fusion hurts English queries over Dutch
+text); an exact or near-exact name match, which ranks first; and a small boost per concept (phase, role,
+practice, ...) the query mentions and the entity has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+
+from kg.errors import InvalidInput
+from kg.model import Label
+from kg.search.concepts import ConceptMatch, ConceptMatcher
+from kg.search.documents import FACETS, ChunkDoc, EntityDoc
+from kg.search.embedder import Embedder, Vectors, joined_part
+from kg.search.index import IndexStale, Manifest, VectorIndex
+from kg.search.language import detect_language
+from kg.search.lexical import BM25Index
+from kg.search.query_encoder import QueryEncoder
+
+__all__ = [
+    "GRAPH_WEIGHT",
+    "LEXICAL_WEIGHT",
+    "NAME_WEIGHT",
+    "Candidate",
+    "DocumentSource",
+    "SearchEngine",
+    "SyncReport",
+]
+
+log = logging.getLogger(__name__)
+
+LEXICAL_WEIGHT: Final[dict[str | None, float]] = {"nl": 0.15, "en": 0.0, None: 0.05}
+"""Weight of relative BM25 per detected query language (English queries: dense only, per the study)."""
+NAME_WEIGHT: Final = 1.0
+"""A name match outweighs any cosine: exact and near-exact names rank first."""
+GRAPH_WEIGHT: Final = 0.02
+"""Boost per query concept the entity shares (at most :data:`GRAPH_MAX_SHARED` count)."""
+GRAPH_MAX_SHARED: Final = 3
+MAX_QUERY_CHARS: Final = 2000
+ENCODE_BATCH: Final = 16
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Called as ``progress(index_name, done, total)`` while texts are encoded."""
+
+
+class DocumentSource:
+    """Where the engine reads its documents from; the graph in production, generated ones in benchmarks."""
+
+    def entities(self) -> list[EntityDoc]:
+        """Return every entity that should be searchable."""
+        raise NotImplementedError
+
+    def chunks(self) -> list[ChunkDoc]:
+        """Return every document chunk that should be searchable."""
+        raise NotImplementedError
+
+    def concept_labels(self) -> dict[str, Label]:
+        """Return concept id -> label, for facets and explanations."""
+        return {}
+
+    def concept_matcher(self) -> ConceptMatcher:
+        """Return the matcher for concepts mentioned in queries."""
+        return ConceptMatcher([])
+
+
+@dataclass
+class SyncReport:
+    """What a sync changed."""
+
+    entities: int = 0
+    chunks: int = 0
+    encoded: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        """Tell whether any vector was added or removed."""
+        return any(self.encoded.values()) or any(self.removed.values())
+
+
+@dataclass
+class Candidate:
+    """One entity's evidence for a query."""
+
+    doc: EntityDoc
+    dense: float = 0.0
+    lexical: float = 0.0
+    name: float = 0.0
+    matched_terms: tuple[str, ...] = ()
+    concepts: list[ConceptMatch] = field(default_factory=list)
+    graph: float = 0.0
+
+    @property
+    def score(self) -> float:
+        """The fused score."""
+        return self.dense + self.lexical + self.name + self.graph
+
+
+def _fingerprint(ids: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for item in sorted(ids):
+        digest.update(item.encode("utf-8") + b"\n")
+    return digest.hexdigest()
+
+
+class _Channel:
+    """One vector index with the embedder that fills it and where it is saved."""
+
+    def __init__(self, name: str, embedder: Embedder, directory: Path | None) -> None:
+        self.name = name
+        self.embedder = embedder
+        self.directory = directory
+        self.index = VectorIndex(embedder.dimension)
+        self.status = "new"
+
+    def load(self) -> None:
+        """Load the saved index if it is usable; otherwise note why it must be rebuilt."""
+        if self.directory is None:
+            self.status = "in memory"
+            return
+        try:
+            self.index = VectorIndex.load(
+                self.directory,
+                embedder=self.embedder.name,
+                dimension=self.embedder.dimension,
+                fingerprint=None,
+            )
+            self.status = "loaded"
+        except IndexStale as exc:
+            self.index = VectorIndex(self.embedder.dimension)
+            self.status = "rebuilt" if exc.reason == "missing" else f"rebuilt ({exc.reason}: {exc})"
+            if exc.reason != "missing":
+                log.warning("search index %s is unusable and is rebuilt: %s", self.name, exc)
+
+    def saved_fingerprint(self) -> str | None:
+        """Return the fingerprint of the saved index, if any."""
+        if self.directory is None:
+            return None
+        try:
+            return Manifest.read(self.directory).fingerprint
+        except IndexStale:
+            return None
+
+    def plan(self, wanted: Mapping[str, str]) -> tuple[list[str], list[str]]:
+        """Return the wanted ids that are missing and the stored ids no longer wanted."""
+        have = set(self.index.ids())
+        return sorted(wanted.keys() - have), sorted(have - wanted.keys())
+
+    def encode(self, texts: Sequence[str], progress: ProgressCallback | None) -> Vectors:
+        """Encode passages in batches, reporting progress."""
+        parts = [np.zeros((0, self.embedder.dimension), dtype=np.float32)]
+        for start in range(0, len(texts), ENCODE_BATCH):
+            parts.append(self.embedder.encode_passages(list(texts[start : start + ENCODE_BATCH])))
+            if progress is not None:
+                progress(self.name, min(start + ENCODE_BATCH, len(texts)), len(texts))
+        return np.vstack(parts)
+
+    def apply(self, added: Sequence[str], vectors: Vectors, stale: Sequence[str]) -> None:
+        """Store new vectors and drop stale ones (the caller holds the engine's lock)."""
+        if self.status == "loaded" and (added or stale):
+            self.status = f"updated (graph changed: {len(added)} encoded, {len(stale)} dropped)"
+        if len(added):
+            self.index.upsert(list(added), vectors)
+        if stale:
+            self.index.remove(list(stale))
+
+    def save(self) -> None:
+        """Save the index (crash-safe) if it lives on disk."""
+        if self.directory is not None:
+            self.index.save(
+                self.directory, embedder=self.embedder.name, fingerprint=_fingerprint(self.index.ids())
+            )
+
+
+class SearchEngine:
+    """Entity, chunk and sentence indexes plus the lexical index, and the hybrid scoring over them.
+
+    Thread-safe: searches run concurrently with each other; a sync encodes outside the lock and swaps
+    its changes in under it, so searches never see a half-updated index.
+
+    Args:
+        source: where documents come from.
+        embedder: entity and query embedder (``joined`` by default).
+        chunk_embedder: chunk and sentence embedder (``use``); its vectors must be the ``use`` part of
+            the query embedder's when that is ``joined``, or the query embedder's own otherwise.
+        directory: where the indexes are saved; None keeps them in memory.
+        cache_size: query vectors cached.
+        index_sentences: index description sentences (for explanations); baselines skip them.
+    """
+
+    def __init__(
+        self,
+        source: DocumentSource,
+        *,
+        embedder: Embedder,
+        chunk_embedder: Embedder | None = None,
+        directory: Path | None = None,
+        cache_size: int = 2048,
+        index_sentences: bool = True,
+    ) -> None:
+        self.source = source
+        self.index_sentences = index_sentences
+        self.embedder = embedder
+        self.chunk_embedder = chunk_embedder or embedder
+        if chunk_embedder is not None and embedder.name != "joined" and chunk_embedder.name != embedder.name:
+            raise InvalidInput(
+                f"chunk embedder {chunk_embedder.name!r} cannot be searched with {embedder.name!r} queries",
+                where="chunk_embedder",
+            )
+        self.queries = QueryEncoder(embedder, cache_size=cache_size)
+        self._entities_channel = _Channel("entities", embedder, directory / "entities" if directory else None)
+        self._chunks_channel = _Channel(
+            "chunks", self.chunk_embedder, directory / "chunks" if directory else None
+        )
+        self._sentences_channel = _Channel(
+            "sentences", self.chunk_embedder, directory / "sentences" if directory else None
+        )
+        self._channels = (self._entities_channel, self._chunks_channel, self._sentences_channel)
+        for channel in self._channels:
+            channel.load()
+        self._lock = threading.RLock()
+        self._sync_lock = threading.Lock()
+        self.entities: dict[str, EntityDoc] = {}
+        self.chunks: dict[str, ChunkDoc] = {}
+        self._vector_ids: dict[str, list[str]] = {}
+        self._sentence_ids: dict[str, list[str]] = {}
+        self._chunks_mentioning: dict[str, list[str]] = {}
+        self.bm25 = BM25Index(field_boosts={"name": 3.0})
+        self._bm25_digest: dict[str, str] = {}
+        self.concept_labels: dict[str, Label] = {}
+        self.matcher = ConceptMatcher([])
+        self.listeners: list[Callable[[SyncReport], None]] = []
+        self.status: dict[str, str] = {}
+
+    # ------------------------------------------------------------------------------- syncing
+
+    def sync(self, progress: ProgressCallback | None = None) -> SyncReport:
+        """Bring every index in line with the source; encode only what changed, then save."""
+        with self._sync_lock:
+            entities = {doc.id: doc for doc in self.source.entities()}
+            chunks = {doc.id: doc for doc in self.source.chunks()}
+            entity_texts = {
+                f"{doc.id}|{lang}|{doc.digest(lang)}": text
+                for doc in entities.values()
+                for lang, text in doc.texts.items()
+            }
+            sentence_texts = {
+                f"{doc.id}|{lang}|{i}|{doc.digest(lang)}": sentence
+                for doc in entities.values()
+                for lang, sentences in doc.sentences.items()
+                for i, sentence in enumerate(sentences)
+                if self.index_sentences
+            }
+            chunk_texts = {f"{doc.id}|{doc.digest()}": doc.text for doc in chunks.values()}
+            report = SyncReport(entities=len(entities), chunks=len(chunks))
+            saved = {channel.name: channel.saved_fingerprint() for channel in self._channels}
+            plans = []
+            for channel, wanted in (
+                (self._entities_channel, entity_texts),
+                (self._sentences_channel, sentence_texts),
+                (self._chunks_channel, chunk_texts),
+            ):
+                with self._lock:
+                    missing, stale = channel.plan(wanted)
+                # encoding takes seconds per batch: searches go on meanwhile with the current indexes
+                vectors = channel.encode([wanted[item] for item in missing], progress)
+                plans.append((channel, missing, vectors, stale))
+                report.encoded[channel.name] = len(missing)
+                report.removed[channel.name] = len(stale)
+            with self._lock:  # faiss writes must not overlap searches
+                for channel, missing, vectors, stale in plans:
+                    channel.apply(missing, vectors, stale)
+                self._swap_documents(entities, chunks, entity_texts, sentence_texts)
+            for channel in self._channels:
+                if (
+                    report.encoded[channel.name]
+                    or report.removed[channel.name]
+                    or saved[channel.name] is None
+                ):
+                    channel.save()
+                self.status[channel.name] = channel.status
+        if report.changed:
+            for listener in self.listeners:
+                listener(report)
+        return report
+
+    def _swap_documents(
+        self,
+        entities: dict[str, EntityDoc],
+        chunks: dict[str, ChunkDoc],
+        entity_texts: Mapping[str, str],
+        sentence_texts: Mapping[str, str],
+    ) -> None:
+        vector_ids: dict[str, list[str]] = {}
+        for item in entity_texts:
+            vector_ids.setdefault(item.split("|", 1)[0], []).append(item)
+        sentence_ids: dict[str, list[str]] = {}
+        for item in sentence_texts:
+            sentence_ids.setdefault(item.split("|", 1)[0], []).append(item)
+        mentioning: dict[str, list[str]] = {}
+        for chunk in chunks.values():
+            for entity in chunk.mentions:
+                mentioning.setdefault(entity, []).append(chunk.id)
+        for doc_id in list(self._bm25_digest):
+            if doc_id not in entities:
+                self.bm25.remove(doc_id)
+                del self._bm25_digest[doc_id]
+        for doc in entities.values():
+            digest = "".join(doc.digest(lang) for lang in sorted(doc.texts)) + "\n".join(doc.names)
+            if self._bm25_digest.get(doc.id) != digest:
+                fields = {"name": "\n".join(doc.names)}
+                fields.update({f"text_{lang}": text for lang, text in doc.texts.items()})
+                self.bm25.add(doc.id, fields, None)
+                self._bm25_digest[doc.id] = digest
+        self.entities = entities
+        self.chunks = chunks
+        self._vector_ids = vector_ids
+        self._sentence_ids = sentence_ids
+        self._chunks_mentioning = mentioning
+        self.concept_labels = self.source.concept_labels()
+        self.matcher = self.source.concept_matcher()
+
+    def preload(self, name: str, ids: Sequence[str], vectors: Vectors) -> None:
+        """Put ready-made vectors into the ``entities``, ``chunks`` or ``sentences`` index.
+
+        Ids must follow the sync's scheme (``<entity id>|<lang>|<digest>``, ``<chunk id>|<digest>``), so
+        the next sync keeps them instead of encoding. Benchmarks use this for generated corpora.
+        """
+        channel = {c.name: c for c in self._channels}.get(name)
+        if channel is None:
+            raise InvalidInput(f"no index {name!r}", where="name")
+        with self._lock:
+            channel.index.upsert(list(ids), vectors)
+
+    def close(self) -> None:
+        """Stop the query worker."""
+        self.queries.close()
+
+    # ------------------------------------------------------------------------------- reading
+
+    def __len__(self) -> int:
+        """Return the number of searchable entities."""
+        return len(self.entities)
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of vectors per index and of entities and chunks."""
+        with self._lock:
+            out = {channel.name + "_vectors": len(channel.index) for channel in self._channels}
+        out.update(entities=len(self.entities), chunks=len(self.chunks))
+        return out
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """Encode a query (cached, batched with concurrent ones)."""
+        check_query(text)
+        return self.queries.encode(text)
+
+    def chunk_query_vector(self, vector: np.ndarray) -> np.ndarray:
+        """Return the part of a query vector that searches chunk and sentence vectors."""
+        if self.embedder.name == "joined" and self.chunk_embedder.name == "use":
+            part: np.ndarray = joined_part(vector, "use")[0]
+            return part
+        return vector
+
+    def entity_vector(self, entity_id: str) -> np.ndarray:
+        """Return an entity's vector: the mean of its language vectors, unit length."""
+        with self._lock:
+            ids = self._vector_ids.get(entity_id)
+            if not ids:
+                raise InvalidInput(f"{entity_id!r} has no indexed text", where="id")
+            mean = self._entities_channel.index.vectors(ids).mean(axis=0)
+        norm = float(np.linalg.norm(mean))
+        unit: np.ndarray = (mean / norm if norm > 0 else mean).astype(np.float32)
+        return unit
+
+    def dense_scores(self, vector: np.ndarray, *, k: int | None = None) -> dict[str, float]:
+        """Return entity id -> best cosine over its language vectors, for the ``k`` nearest vectors (all)."""
+        with self._lock:
+            index = self._entities_channel.index
+            limit = len(index) if k is None else min(k, len(index))
+            if not limit:
+                return {}
+            hits = index.search(vector, limit)[0]
+        scores: dict[str, float] = {}
+        for vector_id, score in hits:
+            entity = vector_id.split("|", 1)[0]
+            if score > scores.get(entity, -math.inf):
+                scores[entity] = score
+        return scores
+
+    def score(
+        self,
+        query: str,
+        *,
+        types: Sequence[str] | None = None,
+        filters: Mapping[str, Sequence[str]] | None = None,
+        lexical: bool = True,
+        dense: bool = True,
+        graph: bool = True,
+        vector: np.ndarray | None = None,
+        pool: int | None = None,
+    ) -> list[Candidate]:
+        """Score entities for a query; return every candidate that passes the filters, best first.
+
+        Args:
+            query: the query text.
+            types: entity types to keep (``instrument``, ``case``, ``community``); None keeps all.
+            filters: facet -> concept ids; an entity must have at least one of the ids of every facet.
+            lexical: use BM25 and name matching.
+            dense: use the embedding.
+            graph: boost entities sharing concepts the query mentions.
+            vector: the query vector, if already encoded.
+            pool: nearest vectors to consider from the dense index (None: all).
+        """
+        check_query(query)
+        wanted_types = set(types) if types else None
+        wanted_filters = normalise_filters(filters)
+        lang = detect_language(query)
+        candidates: dict[str, Candidate] = {}
+
+        def candidate(entity_id: str) -> Candidate | None:
+            found = candidates.get(entity_id)
+            if found is not None:
+                return found
+            doc = self.entities.get(entity_id)
+            if doc is None or not _passes(doc, wanted_types, wanted_filters):
+                return None
+            found = candidates[entity_id] = Candidate(doc=doc)
+            return found
+
+        if dense:
+            qvec = self.query_vector(query) if vector is None else vector
+            for entity_id, cosine in self.dense_scores(qvec, k=pool).items():
+                if (c := candidate(entity_id)) is not None:
+                    c.dense = cosine
+        if lexical:
+            weight = LEXICAL_WEIGHT[lang] if dense else 1.0
+            with self._lock:
+                hits = self.bm25.search(query, lang=lang, k=max(1, len(self.bm25)))
+            best = max((hit.score - 1000.0 * hit.name_score for hit in hits), default=0.0)
+            for hit in hits:
+                if (c := candidate(hit.doc_id)) is None:
+                    continue
+                bm25 = hit.score - 1000.0 * hit.name_score
+                c.lexical = weight * (bm25 / best if best > 0 else 0.0)
+                c.name = NAME_WEIGHT * hit.name_score
+                c.matched_terms = hit.matched_terms
+        if graph:
+            mentioned = self.matcher.match(query)
+            if mentioned:
+                for c in candidates.values():
+                    c.concepts = [m for m in mentioned if m.concept in c.doc.facet(m.facet)]
+                    c.graph = GRAPH_WEIGHT * min(len(c.concepts), GRAPH_MAX_SHARED)
+        return sorted(candidates.values(), key=lambda c: (-c.score, c.doc.id))
+
+    def best_passage(
+        self, entity_id: str, vector: np.ndarray, *, documents: bool = True
+    ) -> tuple[float, str, ChunkDoc | None] | None:
+        """Return the entity's sentence or mentioning chunk closest to a chunk-space query vector."""
+        with self._lock:
+            best: tuple[float, str, ChunkDoc | None] | None = None
+            sentence_ids = self._sentence_ids.get(entity_id, [])
+            if sentence_ids:
+                scores = self._sentences_channel.index.vectors(sentence_ids) @ vector
+                row = int(np.argmax(scores))
+                doc = self.entities[entity_id]
+                _, lang, position, _ = sentence_ids[row].split("|")
+                best = (float(scores[row]), doc.sentences[lang][int(position)], None)
+            chunk_ids = self._chunks_mentioning.get(entity_id, []) if documents else []
+            if chunk_ids:
+                vector_ids = [f"{c}|{self.chunks[c].digest()}" for c in chunk_ids]
+                scores = self._chunks_channel.index.vectors(vector_ids) @ vector
+                row = int(np.argmax(scores))
+                chunk = self.chunks[chunk_ids[row]]
+                if best is None or float(scores[row]) > best[0]:
+                    best = (float(scores[row]), chunk.text, chunk)
+        return best
+
+    def search_chunks(self, vector: np.ndarray, k: int) -> list[tuple[ChunkDoc, float]]:
+        """Return the ``k`` chunks nearest to a chunk-space query vector."""
+        with self._lock:
+            index = self._chunks_channel.index
+            if not len(index):
+                return []
+            hits = index.search(vector, min(k, len(index)))[0]
+        out = []
+        for vector_id, score in hits:
+            chunk = self.chunks.get(vector_id.rsplit("|", 1)[0])
+            if chunk is not None:
+                out.append((chunk, score))
+        return out
+
+
+def check_query(text: object) -> str:
+    """Return the query if it is usable, else raise :class:`InvalidInput` saying why."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput("query must be a non-empty text", where="q")
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"query is {len(text)} characters; the limit is {MAX_QUERY_CHARS}", where="q")
+    return text
+
+
+def normalise_filters(filters: Mapping[str, Sequence[str]] | None) -> dict[str, frozenset[str]]:
+    """Check facet filters and turn bare slugs into concept ids (``logistics`` -> ``sector-logistics``)."""
+    prefixes = {
+        "sector": "sector-",
+        "phase": "phase-",
+        "role": "role-",
+        "value_type": "value-cycle-",
+        "challenge": "challenge-",
+        "practice": "practice-",
+        "kind": "instrument-kind-",
+        "form": "lc-form-",
+    }
+    out: dict[str, frozenset[str]] = {}
+    for facet, values in (filters or {}).items():
+        if facet not in FACETS:
+            raise InvalidInput(f"unknown facet {facet!r}; choose from {', '.join(FACETS)}", where=facet)
+        ids = set()
+        for value in values:
+            value = value.strip()
+            if not value:
+                continue
+            prefix = prefixes.get(facet)
+            if facet == "level" and not value.startswith(("outcome-level-", "scale-level-")):
+                ids.update({f"outcome-level-{value}", f"scale-level-{value}"})
+            elif prefix and not value.startswith(prefix):
+                ids.add(prefix + value)
+            else:
+                ids.add(value)
+        if ids:
+            out[facet] = frozenset(ids)
+    return out
+
+
+def _passes(doc: EntityDoc, types: set[str] | None, filters: Mapping[str, frozenset[str]]) -> bool:
+    if types is not None and doc.type not in types:
+        return False
+    return all(doc.facet(facet) & wanted for facet, wanted in filters.items())
