@@ -453,7 +453,7 @@ def _review(idents: list[str], state: str) -> None:
     with _graph() as kg:
         for ident in idents:
             graph, changed = review_document(kg, ident, state)
-            out.print(f"{state} {graph}" if changed else f"{graph} was already {state}", highlight=False)
+            out.print(f"{state} {graph}" if changed else f"{graph} was already {state}", soft_wrap=True)
 
 
 @documents_app.command("remove")

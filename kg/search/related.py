@@ -40,7 +40,9 @@ __all__ = ["concept_ref", "crossovers", "entity_ref", "passage_model", "similar_
 
 GRAPH_SHARE: Final = 0.35
 """Weight of graph overlap against text similarity for similar items."""
-SECTOR_PENALTY: Final = 0.06
+LEXICAL_SHARE: Final = 0.3
+"""Weight of BM25 between the two descriptions (relative to the best), for names and terms they share."""
+SECTOR_PENALTY: Final = 0.03
 """Score lost per already picked item (or the source) in the same sector, at diversity 1."""
 OVERLAP_WEIGHTS: Final[dict[str, dict[str, float]]] = {
     "case": {
@@ -262,13 +264,16 @@ def similar_scores(
     vector = engine.entity_vector(entity_id) if vector is None else vector
     weights = OVERLAP_WEIGHTS[source.type]
     mine = _attributes(source, source.type)
+    lexical = engine.lexical_similarity(source)
     out = []
     for other_id, cosine in engine.dense_scores(vector).items():
         other = engine.entities.get(other_id)
         if other is None or other.type != source.type or other_id == entity_id:
             continue
         overlap, shared = _overlap(mine, _attributes(other, source.type), weights)
-        out.append(((1 - GRAPH_SHARE) * cosine + GRAPH_SHARE * overlap, other, cosine, overlap, shared))
+        words = LEXICAL_SHARE * lexical.get(other_id, 0.0)
+        score = (1 - GRAPH_SHARE) * cosine + GRAPH_SHARE * overlap + words
+        out.append((score, other, cosine, overlap, shared))
     out.sort(key=lambda item: (-item[0], item[1].id))
     return out
 

@@ -47,8 +47,8 @@ __all__ = ["RELEVANCE_MARGIN", "SearchService"]
 log = logging.getLogger(__name__)
 
 RELEVANCE_MARGIN: Final = 0.15
-"""A result counts as a match (for ``total`` and facet counts) when its cosine is within this margin of
-the best one, or it matches by name or by words."""
+"""A result counts as a match (for ``total`` and facet counts) when its fused score is within this margin
+of the best one, or it matches by name; further items are ranked but not counted."""
 FACET_NAMES: Final = ("type", *FACETS)
 
 
@@ -188,10 +188,8 @@ class SearchService:
                 )
         vector = self.engine.query_vector(query)
         candidates = self.engine.score(query, types=types, filters=filters, vector=vector)
-        top_dense = max((c.dense for c in candidates), default=0.0)
-        matches = [
-            c for c in candidates if c.dense >= top_dense - RELEVANCE_MARGIN or c.name > 0 or c.matched_terms
-        ]
+        top = max((c.score - c.name for c in candidates), default=0.0)
+        matches = [c for c in candidates if c.score - c.name >= top - RELEVANCE_MARGIN or c.name > 0]
         chunk_vector = self.engine.chunk_query_vector(vector)
         hits = [self._hit(c, chunk_vector, lang) for c in matches[offset : offset + limit]]
         found = [
