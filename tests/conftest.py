@@ -16,6 +16,7 @@ from api.app import create_app
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
 from kg.loading import load_catalog
+from kg.search.service import SearchService
 
 
 @pytest.fixture(scope="session")
@@ -53,9 +54,11 @@ def free_port() -> int:
 class LiveServer:
     """A real uvicorn server on 127.0.0.1 in a background thread, stopped by the fixture."""
 
-    def __init__(self, kg: KnowledgeGraph, settings: Settings) -> None:
+    def __init__(
+        self, kg: KnowledgeGraph, settings: Settings, *, search_service: SearchService | None = None
+    ) -> None:
         self.port = free_port()
-        app = create_app(settings, kg=kg)
+        app = create_app(settings, kg=kg, search_service=search_service)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -87,3 +90,32 @@ def live_server(catalog_kg: KnowledgeGraph, memory_settings: Settings) -> Iterat
     yield server
     server.stop()
     assert not server.thread.is_alive(), "the test server did not shut down"
+
+
+@pytest.fixture(scope="session")
+def search_kg(memory_settings: Settings) -> Iterator[KnowledgeGraph]:
+    """A second in-memory catalog graph, for the search tests: they write to it and remove what they wrote."""
+    kg = KnowledgeGraph.open(memory_settings)
+    load_catalog(kg)
+    yield kg
+    kg.close()
+
+
+@pytest.fixture(scope="session")
+def search_service(search_kg: KnowledgeGraph, memory_settings: Settings) -> Iterator[SearchService]:
+    """The real search service (joined e5 + USE, one thread) over ``search_kg``, built once per session."""
+    service = SearchService.open(search_kg, memory_settings)
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="session")
+def search_server(
+    search_kg: KnowledgeGraph, memory_settings: Settings, search_service: SearchService
+) -> Iterator[LiveServer]:
+    """A live server over ``search_kg`` with the session's search service."""
+    server = LiveServer(search_kg, memory_settings, search_service=search_service)
+    server.start()
+    yield server
+    server.stop()
+    assert not server.thread.is_alive(), "the search test server did not shut down"

@@ -445,7 +445,7 @@ class SearchEngine:
         """
         check_query(query)
         wanted_types = set(types) if types else None
-        wanted_filters = normalise_filters(filters)
+        wanted_filters = self.check_filters(normalise_filters(filters))
         lang = detect_language(query)
         candidates: dict[str, Candidate] = {}
 
@@ -484,12 +484,31 @@ class SearchEngine:
                     c.graph = GRAPH_WEIGHT * min(len(c.concepts), GRAPH_MAX_SHARED)
         return sorted(candidates.values(), key=lambda c: (-c.score, c.doc.id))
 
+    def check_filters(self, filters: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+        """Raise :class:`InvalidInput` for a filter value naming no known concept (if labels are known)."""
+        known = self.concept_labels
+        if not known:
+            return filters
+        for facet, values in filters.items():
+            groups: dict[str, set[str]] = {}
+            for value in values:
+                # a bare level slug stands for an outcome level and a scale level: one of them must exist
+                bare = (
+                    value.removeprefix("outcome-level-").removeprefix("scale-level-")
+                    if facet == "level"
+                    else value
+                )
+                groups.setdefault(bare, set()).add(value)
+            unknown = sorted(bare for bare, ids in groups.items() if not ids & known.keys())
+            if unknown:
+                raise InvalidInput(f"unknown {facet} {unknown[0]!r}", where=facet)
+        return filters
+
     def lexical_similarity(self, doc: EntityDoc) -> dict[str, float]:
         """Return entity id -> BM25 of ``doc``'s own text against it, relative to the best other entity."""
         text = " ".join(doc.texts.values())
-        with self._lock:
-            hits = self.bm25.search(text, lang=None, k=max(1, len(self.bm25)))
-        scores = {hit.doc_id: hit.score - 1000.0 * hit.name_score for hit in hits if hit.doc_id != doc.id}
+        with self._lock:  # BM25 only: name matching a whole description against every name is slow
+            scores = {key: value for key, value in self.bm25.bm25_scores(text).items() if key != doc.id}
         best = max(scores.values(), default=0.0)
         return {key: value / best for key, value in scores.items()} if best > 0 else {}
 

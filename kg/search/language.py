@@ -15,14 +15,15 @@ from kg.search.lexical import EN_STOPWORDS, NL_STOPWORDS
 __all__ = ["detect_language"]
 
 _WORD: Final = re.compile(r"[a-zà-ÿ']+")
-_NL_MARKERS: Final = frozenset({"ij", "oe", "aa", "ee", "uu", "sch"})
+_NL_MARKERS: Final = frozenset({"ij", "oe", "aa", "uu", "sch"})
+"""Letter pairs far more common in Dutch than in English ("ee" is not: need, meeting, peer, feedback)."""
 
 
 def detect_language(text: str) -> str | None:
     """Return ``"nl"``, ``"en"`` or ``None`` (no evidence either way) for a short text.
 
     Counts Dutch and English function words; on a tie, letter patterns typical of Dutch (``ij``, ``oe``,
-    doubled vowels, ``sch``) decide, and without any of those the answer is ``None``.
+    ``aa``, ``uu``, ``sch``) decide, and without any of those the answer is ``None``.
     """
     words = _WORD.findall(text.casefold())
     nl = sum(word in NL_STOPWORDS for word in words)

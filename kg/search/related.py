@@ -321,7 +321,9 @@ def similar_to_text(
     _check_k(k)
     vector = engine.query_vector(text)
     candidates = engine.score(text, types=[type_], vector=vector)
-    own = normalise_filters({"sector": [sector]} if sector else None).get("sector", frozenset())
+    own = engine.check_filters(normalise_filters({"sector": [sector]} if sector else None)).get(
+        "sector", frozenset()
+    )
     scored = [(c.score, c.doc) for c in candidates]
     picked = _diverse_pick(scored, k, diversity, [own] if own else [])
     by_id = {c.doc.id: c for c in candidates}

@@ -1,0 +1,203 @@
+"""The query encoder's cache and micro-batching, with a tiny deterministic embedder.
+
+The fake embedder stands in for the model on purpose: these tests are about which texts reach the model in
+which batches and which vector each caller gets back, not about search quality.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from kg.errors import InvalidInput
+from kg.search.embedder import Embedder, Vectors
+from kg.search.query_encoder import QueryEncoder
+
+DIM = 8
+
+
+def expected_vector(text: str) -> np.ndarray:
+    """The unit vector the fake embedder gives ``text`` (seeded by its hash, so distinct per text)."""
+    seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+    v = np.random.default_rng(seed).standard_normal(DIM).astype(np.float32)
+    unit: np.ndarray = v / np.linalg.norm(v)
+    return unit
+
+
+class FakeEmbedder:
+    """An :class:`Embedder` that records every call and can be made slow or made to fail."""
+
+    def __init__(self, *, delay_s: float = 0.0, fail_on: str | None = None) -> None:
+        self.calls: list[list[str]] = []
+        self.delay_s = delay_s
+        self.fail_on = fail_on
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return "fake"
+
+    @property
+    def dimension(self) -> int:
+        return DIM
+
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        with self._lock:
+            self.calls.append(list(texts))
+        if self.fail_on is not None and self.fail_on in texts:
+            raise RuntimeError(f"cannot encode {self.fail_on!r}")
+        time.sleep(self.delay_s)
+        return np.vstack([expected_vector(t) for t in texts]) if texts else np.zeros((0, DIM), np.float32)
+
+    def encode_passages(self, texts: Sequence[str]) -> Vectors:
+        return self.encode_queries(texts)
+
+
+@pytest.fixture
+def fake() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def encoder(fake: FakeEmbedder) -> Iterator[QueryEncoder]:
+    enc = QueryEncoder(fake, cache_size=4)
+    yield enc
+    enc.close()
+
+
+def test_the_fake_is_an_embedder(fake: FakeEmbedder) -> None:
+    """The stand-in satisfies the Embedder protocol the encoder is written against."""
+    assert isinstance(fake, Embedder)
+
+
+def test_a_query_gets_its_own_vector(encoder: QueryEncoder) -> None:
+    """A lone query is encoded and its vector returned unchanged."""
+    np.testing.assert_allclose(encoder.encode("samen leren"), expected_vector("samen leren"))
+    assert encoder.misses == 1 and encoder.batches == 1
+
+
+def test_repeated_queries_come_from_the_cache(encoder: QueryEncoder, fake: FakeEmbedder) -> None:
+    """The same query (up to white space) reaches the model once; later asks are cache hits."""
+    first = encoder.encode("samen leren")
+    again = encoder.encode("  samen   leren ")
+    np.testing.assert_array_equal(first, again)
+    assert fake.calls == [["samen leren"]]
+    assert (encoder.hits, encoder.misses) == (1, 1)
+
+
+def test_the_cache_drops_the_least_recently_used(encoder: QueryEncoder, fake: FakeEmbedder) -> None:
+    """With room for four, a fifth query evicts the one used longest ago, not one used recently."""
+    for text in ("a1", "a2", "a3", "a4"):
+        encoder.encode(text)
+    encoder.encode("a1")  # now the most recently used
+    encoder.encode("a5")  # evicts a2
+    calls = len(fake.calls)
+    encoder.encode("a1")
+    assert len(fake.calls) == calls
+    encoder.encode("a2")
+    assert len(fake.calls) == calls + 1 and fake.calls[-1] == ["a2"]
+
+
+def test_cache_size_zero_disables_the_cache(fake: FakeEmbedder) -> None:
+    """Without a cache every ask goes to the model."""
+    enc = QueryEncoder(fake, cache_size=0)
+    try:
+        enc.encode("x")
+        enc.encode("x")
+    finally:
+        enc.close()
+    assert fake.calls == [["x"], ["x"]] and enc.hits == 0
+
+
+def test_encode_many_matches_one_by_one(encoder: QueryEncoder) -> None:
+    """encode_many stacks the same vectors encode gives; no texts is an empty matrix."""
+    texts = ["een", "twee", "drie"]
+    many = encoder.encode_many(texts)
+    assert many.shape == (3, DIM)
+    for row, text in zip(many, texts, strict=True):
+        np.testing.assert_allclose(row, expected_vector(text))
+    assert encoder.encode_many([]).shape == (0, DIM)
+
+
+@pytest.mark.parametrize("bad", ["", "   "])
+def test_an_empty_query_is_invalid_input(encoder: QueryEncoder, fake: FakeEmbedder, bad: str) -> None:
+    """Blank queries are refused before they reach the model."""
+    with pytest.raises(InvalidInput, match="non-empty"):
+        encoder.encode(bad)
+    assert fake.calls == []
+
+
+def test_concurrent_queries_are_batched_and_each_gets_its_own_vector() -> None:
+    """Eight threads asking at once for distinct texts: every caller gets the vector of its own text, each
+    text is encoded exactly once, and the model is called fewer times than there were callers."""
+    slow = FakeEmbedder(delay_s=0.2)
+    enc = QueryEncoder(slow, cache_size=0)
+    texts = [f"vraag nummer {i}" for i in range(8)]
+    start = threading.Barrier(len(texts))
+
+    def ask(text: str) -> tuple[str, np.ndarray]:
+        start.wait()
+        return text, enc.encode(text)
+
+    try:
+        with ThreadPoolExecutor(len(texts)) as pool:
+            answers = list(pool.map(ask, texts))
+    finally:
+        enc.close()
+    for text, vector in answers:
+        np.testing.assert_allclose(vector, expected_vector(text))
+    encoded = [t for call in slow.calls for t in call]
+    assert sorted(encoded) == sorted(texts)
+    assert enc.batches == len(slow.calls) < len(texts)
+    assert max(len(call) for call in slow.calls) > 1
+
+
+def test_batches_never_exceed_max_batch() -> None:
+    """Queued queries are split into batches of at most ``max_batch``."""
+    slow = FakeEmbedder(delay_s=0.1)
+    enc = QueryEncoder(slow, cache_size=0, max_batch=3)
+    texts = [f"q{i}" for i in range(10)]
+    start = threading.Barrier(len(texts))
+
+    def ask(text: str) -> np.ndarray:
+        start.wait()
+        return enc.encode(text)
+
+    try:
+        with ThreadPoolExecutor(len(texts)) as pool:
+            vectors = list(pool.map(ask, texts))
+    finally:
+        enc.close()
+    assert all(len(call) <= 3 for call in slow.calls)
+    assert sum(len(call) for call in slow.calls) == len(texts)
+    for text, vector in zip(texts, vectors, strict=True):
+        np.testing.assert_allclose(vector, expected_vector(text))
+
+
+def test_a_model_error_reaches_the_caller_and_the_worker_goes_on() -> None:
+    """An encoding error is raised to the caller whose batch failed; the next query is still answered."""
+    failing = FakeEmbedder(fail_on="boem")
+    enc = QueryEncoder(failing)
+    try:
+        with pytest.raises(RuntimeError, match="boem"):
+            enc.encode("boem")
+        np.testing.assert_allclose(enc.encode("daarna"), expected_vector("daarna"))
+    finally:
+        enc.close()
+
+
+def test_after_close_only_cached_queries_are_answered(fake: FakeEmbedder) -> None:
+    """A closed encoder still serves its cache but refuses to encode anything new."""
+    enc = QueryEncoder(fake)
+    enc.encode("bekend")
+    enc.close()
+    np.testing.assert_allclose(enc.encode("bekend"), expected_vector("bekend"))
+    with pytest.raises(RuntimeError, match="closed"):
+        enc.encode("nieuw")
+    enc.close()  # closing twice is harmless
