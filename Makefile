@@ -51,3 +51,4 @@ clean:
 bench: install
 	$(BIN)/python -m bench.ingest_throughput --out bench/results/ingest.md
 	$(BIN)/python -m bench.encoder_throughput --threads 1 --out bench/results/encoders.md
+	$(BIN)/python -m bench.search_latency --out bench/results/search.md

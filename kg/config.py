@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     search_threads: int = Field(
         default=1, gt=0, description="CPU threads per encode; 1 keeps a busy server responsive on 2 cores."
     )
+    search_query_process: bool = Field(
+        default=True,
+        description="Encode queries in a child process, out of reach of the server's interpreter lock.",
+    )
+    search_query_threads: int = Field(
+        default=1, gt=0, description="CPU threads of the query encoder process."
+    )
     search_cache_size: int = Field(default=2048, ge=0, description="Query vectors kept in the LRU cache.")
 
     @property

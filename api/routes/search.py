@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from kg.errors import SearchUnavailable
@@ -50,7 +50,7 @@ def search(
     offset: Annotated[int, Query(ge=0)] = 0,
     passages: Annotated[int, Query(ge=0, le=20, description="Best document passages to add.")] = 3,
     lang: Lang = "en",
-) -> SearchResponse:
+) -> Response:
     """Rank items by meaning (multilingual embeddings), words (BM25, Dutch queries), names and graph concepts.
 
     Facet filters take concept slugs (``sector=logistics``) or ids (``sector-logistics``); values of one
@@ -70,9 +70,11 @@ def search(
         )
         if values
     }
-    return service.search(
+    response = service.search(
         q, types=type, filters=filters, limit=limit, offset=offset, passages=passages, lang=lang
     )
+    # already a validated model: serialise it once instead of letting FastAPI validate it again
+    return Response(response.model_dump_json(), media_type="application/json")
 
 
 @router.get("/search/status", summary="State of the search indexes")

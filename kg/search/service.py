@@ -13,6 +13,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
 from kg.config import Settings
@@ -20,6 +21,7 @@ from kg.errors import InvalidInput
 from kg.graph import KnowledgeGraph
 from kg.search.documents import FACETS
 from kg.search.embedder import load_embedder
+from kg.search.encoder_process import ProcessEmbedder
 from kg.search.engine import Candidate, ProgressCallback, SearchEngine, SyncReport
 from kg.search.graph_source import GraphSource
 from kg.search.index import set_faiss_threads
@@ -67,6 +69,7 @@ class SearchService:
         self.similarity_graph = similarity_graph
         self.last_sync: SyncReport | None = None
         self.last_sync_s: float | None = None
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="search-chunks")
         kg.subscribe(self)
 
     @classmethod
@@ -91,12 +94,18 @@ class SearchService:
             else embedder
         )
         directory = settings.index_path if settings.store == "oxigraph" else None
+        query_embedder = (
+            ProcessEmbedder(settings.search_embedder, threads=settings.search_query_threads)
+            if settings.search_query_process
+            else None
+        )
         engine = SearchEngine(
             GraphSource(kg),
             embedder=embedder,
             chunk_embedder=chunk_embedder,
             directory=directory,
             cache_size=settings.search_cache_size,
+            query_embedder=query_embedder,
         )
         service = cls(kg, engine, similarity_graph=similarity_graph)
         service.sync(progress)
@@ -129,8 +138,9 @@ class SearchService:
             self.sync()
 
     def close(self) -> None:
-        """Stop the query worker."""
+        """Stop the query worker and the chunk-search threads."""
         self.engine.close()
+        self._pool.shutdown(wait=True)
 
     def status(self) -> dict[str, object]:
         """Describe the indexes: sizes, how each was opened, the last sync, the query cache."""
@@ -187,10 +197,14 @@ class SearchService:
                     f"unknown type {type_!r}; choose instrument, case or community", where="type"
                 )
         vector = self.engine.query_vector(query)
+        chunk_vector = self.engine.chunk_query_vector(vector)
+        # the chunk search (faiss, which releases the interpreter lock) runs beside the entity scoring
+        chunk_hits = (
+            self._pool.submit(self.engine.search_chunks, chunk_vector, passages) if passages else None
+        )
         candidates = self.engine.score(query, types=types, filters=filters, vector=vector)
         top = max((c.score - c.name for c in candidates), default=0.0)
         matches = [c for c in candidates if c.score - c.name >= top - RELEVANCE_MARGIN or c.name > 0]
-        chunk_vector = self.engine.chunk_query_vector(vector)
         hits = [self._hit(c, chunk_vector, lang) for c in matches[offset : offset + limit]]
         found = [
             SharedAttribute(facet=m.facet, concept=concept_ref(self.engine, m.concept))
@@ -202,11 +216,8 @@ class SearchService:
             total=len(matches),
             results=hits,
             facets=self._facet_counts(matches, lang),
-            passages=[
-                passage_model(score, chunk.text, chunk)
-                for chunk, score in self.engine.search_chunks(chunk_vector, passages)
-            ]
-            if passages
+            passages=[passage_model(score, chunk.text, chunk) for chunk, score in chunk_hits.result()]
+            if chunk_hits is not None
             else [],
             query_concepts=found,
         )
