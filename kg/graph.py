@@ -44,7 +44,7 @@ from kg.model import (
 from kg.provenance import Triple
 from kg.sparql import QueryExecutor, QueryOutcome
 from kg.store import ChangeSet, GraphStore, open_store
-from kg.terms import quad
+from kg.terms import label_of, quad
 from ontology.vocab import LC, LCC, LCD, LCG, SCHEMA, concept
 
 REGISTRY = LCG.registry
@@ -760,18 +760,7 @@ def _first_value(v: Values, predicate: URIRef) -> str | None:
 
 
 def _label(v: Values, predicate: URIRef) -> Label:
-    label = Label()
-    for t in v.get(str(predicate), []):
-        if not isinstance(t, ox.Literal):
-            continue
-        if t.language == "nl":
-            label.nl = label.nl or t.value
-        elif t.language == "en":
-            label.en = label.en or t.value
-        else:
-            label.nl = label.nl or t.value
-            label.en = label.en or t.value
-    return label
+    return label_of(v.get(str(predicate), []))
 
 
 def _labels_paired(v: Values, predicate: URIRef) -> list[Label]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
+
+from kg.model import Label
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 OxGraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
@@ -49,3 +53,19 @@ def quad(s: Node, p: Node, o: Node, g: URIRef | None) -> ox.Quad:
         raise TypeError(f"invalid triple subject/predicate: {s!r} {p!r}")
     graph: OxGraphName = ox.DefaultGraph() if g is None else ox.NamedNode(str(g))
     return ox.Quad(subject, predicate, to_ox(o), graph)
+
+
+def label_of(terms: Iterable[OxTerm]) -> Label:
+    """Collect Dutch and English literals into a :class:`Label`; an untagged literal serves both languages."""
+    label = Label()
+    for term in terms:
+        if not isinstance(term, ox.Literal):
+            continue
+        if term.language == "nl":
+            label.nl = label.nl or term.value
+        elif term.language == "en":
+            label.en = label.en or term.value
+        else:
+            label.nl = label.nl or term.value
+            label.en = label.en or term.value
+    return label

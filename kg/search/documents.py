@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -25,6 +25,7 @@ from rdflib import RDF, SKOS
 from rdflib.namespace import DCTERMS
 
 from kg.model import Label
+from kg.terms import label_of
 from ontology.vocab import LC, LCC, LCD
 
 if TYPE_CHECKING:
@@ -157,21 +158,6 @@ def _local_id(iri: str) -> str:
     return iri[len(base) :] if iri.startswith(base) else iri
 
 
-def _label(values: Iterable[OxTerm]) -> Label:
-    label = Label()
-    for term in values:
-        if not isinstance(term, ox.Literal):
-            continue
-        if term.language == "en":
-            label.en = label.en or term.value
-        elif term.language == "nl":
-            label.nl = label.nl or term.value
-        else:
-            label.nl = label.nl or term.value
-            label.en = label.en or term.value
-    return label
-
-
 def _texts(parts: list[tuple[str, Label]], target_group: str | None) -> dict[str, str]:
     """Join the labelled parts (name, purpose, description) into one text per language present."""
     texts: dict[str, str] = {}
@@ -242,9 +228,9 @@ def _entity(
     links: set[str],
     outcome_facets: Mapping[str, set[str]] | None,
 ) -> EntityDoc:
-    name = _label(values.get(str(SKOS.prefLabel), []))
-    purpose = _label(values.get(str(LC.purpose), []))
-    description = _label(values.get(str(DCTERMS.description), []))
+    name = label_of(values.get(str(SKOS.prefLabel), []))
+    purpose = label_of(values.get(str(LC.purpose), []))
+    description = label_of(values.get(str(DCTERMS.description), []))
     alt_names = sorted({t.value for t in values.get(str(SKOS.altLabel), []) if isinstance(t, ox.Literal)})
     target = values.get(str(LC.targetGroupText), [])
     target_group = target[0].value if target else None

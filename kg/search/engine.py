@@ -27,6 +27,7 @@ import hashlib
 import logging
 import math
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,16 +83,16 @@ ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(index_name, done, total)`` while texts are encoded."""
 
 
-class DocumentSource:
+class DocumentSource(ABC):
     """Where the engine reads its documents from; the graph in production, generated ones in benchmarks."""
 
+    @abstractmethod
     def entities(self) -> list[EntityDoc]:
         """Return every entity that should be searchable."""
-        raise NotImplementedError
 
+    @abstractmethod
     def chunks(self) -> list[ChunkDoc]:
         """Return every document chunk that should be searchable."""
-        raise NotImplementedError
 
     def concept_labels(self) -> dict[str, Label]:
         """Return concept id -> label, for facets and explanations."""
