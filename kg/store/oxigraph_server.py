@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from types import TracebackType
@@ -105,7 +106,7 @@ class OxigraphServer:
             if self.log_path is not None and not isinstance(out, int):
                 out.close()
         deadline = time.monotonic() + self.startup_s
-        probe = self.url + "/query?query=" + urllib.request.quote("ASK {}")
+        probe = self.url + "/query?query=" + urllib.parse.quote("ASK {}")
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 code = self._process.returncode
