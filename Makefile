@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run load serve test lint typecheck contracts pytest clean vocab bench
+.PHONY: install run load serve test lint typecheck contracts pytest clean vocab bench reliability bench-quick
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,3 +52,11 @@ bench: install
 	$(BIN)/python -m bench.ingest_throughput --out bench/results/ingest.md
 	$(BIN)/python -m bench.encoder_throughput --threads 1 --out bench/results/encoders.md
 	$(BIN)/python -m bench.search_latency --out bench/results/search.md
+	$(BIN)/python -m bench.graph_suite --search --out bench/results/graph.md
+
+bench-quick: install
+	$(BIN)/python -m bench.graph_suite --quick --out bench/results/graph-quick.md
+
+# Hostile input and abuse scenarios; prints scenarios, faults injected, inputs tried, data lost.
+reliability: install
+	$(BIN)/python -m tests.reliability.report

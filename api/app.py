@@ -12,12 +12,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import problems
+from api.limits import BodySizeLimit
 from api.routes import (
+    auth,
     cases,
     communities,
     concepts,
     health,
     instruments,
+    oidc,
     resources,
     schemas,
     search,
@@ -45,6 +48,7 @@ TAGS = [
     {"name": "search", "description": "Hybrid search, similar cases and instruments, crossover instruments."},
     {"name": "status", "description": "Health, readiness and statistics."},
     {"name": "schemas", "description": "JSON Schemas of the formats lcgraph accepts (case entries)."},
+    {"name": "accounts", "description": "Sign-in (password or OpenID Connect), sessions and CSRF tokens."},
 ]
 
 
@@ -89,11 +93,13 @@ def create_app(
         openapi_tags=TAGS,
         lifespan=lifespan,
         license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
+        responses=problems.COMMON_RESPONSES,
     )
     app.state.settings = settings
     app.state.kg = kg
     app.state.search = search_service
     problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     for module in (
         search,
         health,
@@ -105,6 +111,8 @@ def create_app(
         sparql,
         resources,
         schemas,
+        auth,
+        oidc,
     ):
         app.include_router(module.router)
     return app

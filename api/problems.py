@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.errors import (
     Conflict,
+    Forbidden,
     InvalidInput,
     LcGraphError,
     ModelUnavailable,
     NotFound,
     QueryRejected,
     QueryTimeout,
+    RateLimited,
     SearchUnavailable,
     StoreUnavailable,
     TooManyRows,
+    Unauthenticated,
 )
 
 log = logging.getLogger("lcgraph.api")
@@ -51,6 +56,9 @@ def status_of(exc: LcGraphError) -> int:
         StoreUnavailable: 503,
         ModelUnavailable: 503,
         SearchUnavailable: 503,
+        Unauthenticated: 401,
+        Forbidden: 403,
+        RateLimited: 429,
     }.get(type(exc), 400)
 
 
@@ -60,7 +68,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LcGraphError)
     async def _domain(_request: Request, exc: LcGraphError) -> JSONResponse:
         kind = exc.reason if isinstance(exc, QueryRejected) else exc.code
-        return problem(
+        response = problem(
             status_of(exc),
             kind,
             kind.replace("-", " "),
@@ -68,6 +76,11 @@ def install(app: FastAPI) -> None:
             where=exc.where,
             problems=getattr(exc, "problems", None) or None,
         )
+        if isinstance(exc, Unauthenticated):
+            response.headers["WWW-Authenticate"] = 'Bearer realm="lcgraph"'
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -85,3 +98,28 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "internal", "internal error", "an unexpected error occurred; it has been logged")
+
+
+class ProblemDetails(BaseModel):
+    """An error as RFC 9457 problem details; ``where`` says where the problem is, when known."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    where: str | None = None
+    problems: list[str] | None = None
+
+
+def _declared(description: str) -> dict[str, object]:
+    return {"description": description, "model": ProblemDetails, "content": {PROBLEM: {}}}
+
+
+COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: _declared("Invalid input or a refused request (problem+json)."),
+    404: _declared("No such entity, scheme or resource, or not visible (problem+json)."),
+    406: _declared("None of the formats in Accept (or the format parameter) can be produced (problem+json)."),
+    413: _declared("Request body larger than the limit (problem+json)."),
+    503: _declared("A service the request needs is unavailable, or a time limit ran out (problem+json)."),
+}
+"""Error responses every operation may give, declared once for the OpenAPI description."""

@@ -83,3 +83,25 @@ class SearchUnavailable(LcGraphError):
     """The search service is not running in this process (disabled, or its models are still loading)."""
 
     code = "search-unavailable"
+
+
+class Unauthenticated(LcGraphError):
+    """The request needs an account and carries no valid credentials (or wrong ones)."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(LcGraphError):
+    """The principal is known but not allowed to do this (role, token scope, or CSRF check)."""
+
+    code = "forbidden"
+
+
+class RateLimited(LcGraphError):
+    """Too many requests of one kind from one token, account or address; retry after ``retry_after`` s."""
+
+    code = "rate-limited"
+
+    def __init__(self, message: str, *, retry_after: float, where: str | None = None) -> None:
+        super().__init__(message, where=where)
+        self.retry_after = retry_after

@@ -15,3 +15,7 @@ class GraphListener(Protocol):
     def graph_removed(self, graph: str) -> None:
         """React to a named graph that was dropped."""
         ...
+
+    def dataset_changed(self) -> None:
+        """React to writes another process made to a shared store (which graphs changed is not known)."""
+        ...

@@ -28,20 +28,95 @@ from kg.store.base import GraphStore
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 
-# Tokens that can hide keywords: comments, strings (all four quote styles) and IRIs.
-_STRIP = re.compile(
+# A lexer shaped on the SPARQL 1.1 terminals. It errs on the side of splitting: every token it
+# reads as code is also code to oxigraph, so a keyword cannot hide from the policy inside what the
+# lexer takes for a string, an IRI or a comment. Backslash escapes (``ex:a\'``, ``ex:a\#``) are
+# consumed as code, comments end at CR or LF (as oxigraph ends them), and IRIs may hold ``\u``
+# escapes. Oxigraph's parser matches keywords by prefix (``SERVICEex:e`` reads as
+# ``SERVICE ex:e``), so the checks look inside words, not only at whole words.
+_TOKEN = re.compile(
     r"""
-      (?P<long1>'''(?:[^'\\]|\\.|'(?!''))*''')
-    | (?P<long2>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
-    | (?P<short1>'(?:[^'\\\n]|\\.)*')
-    | (?P<short2>"(?:[^"\\\n]|\\.)*")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<comment>\#[^\n]*)
+      (?P<ws>[ \t\r\n]+)
+    | (?P<comment>\#[^\r\n]*)
+    | (?P<string>'''(?:(?:''|')?(?:[^'\\]|\\[\s\S]))*'''
+               | \"\"\"(?:(?:""|")?(?:[^"\\]|\\[\s\S]))*\"\"\"
+               | '(?:[^'\\\r\n]|\\[\s\S])*'
+               | "(?:[^"\\\r\n]|\\[\s\S])*")
+    | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
+    | (?P<esc>\\[\s\S])
+    | (?P<var>[?$][A-Za-z0-9_]+)
+    | (?P<bnode>_:[A-Za-z0-9_]+)
+    | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    | (?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
+    | (?P<pname>(?:[A-Za-z][A-Za-z0-9_-]*)?:(?:[A-Za-z0-9_.:-]|%[0-9A-Fa-f]{2}|\\[\s\S])*)
+    | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<punct>[\s\S])
     """,
     re.VERBOSE,
 )
-# Bare words: not variables (?x, $x), not prefixed names (ex:service), not language tags (@en).
-_WORD = re.compile(r"(?<![?$:@\w-])([A-Za-z_][A-Za-z_0-9]*)(?![\w:-])")
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_MAX_READINGS = 32
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+
+
+def _readings(text: str) -> list[list[_Token]]:
+    """Split a query into tokens, once per way oxigraph could read an ambiguous ``<``.
+
+    Inside parentheses after an operand, ``<a#b'c>`` may be an IRI or a less-than operator followed
+    by code (where ``#`` and ``'`` open a comment or a string). Oxigraph decides by grammar; the
+    policy does not parse, so it checks both readings and refuses when either is refused.
+
+    Raises:
+        QueryRejected: the query has too many such ambiguities to check them all.
+    """
+    readings: list[list[_Token]] = []
+    pending: list[tuple[int, tuple[str, ...], list[_Token], bool]] = [(0, (), [], False)]
+    while pending:
+        pos, stack, tokens, as_operator = pending.pop()
+        while pos < len(text):
+            match = _TOKEN.match(text, pos)
+            assert match is not None and match.lastgroup is not None  # ``punct`` matches any character
+            kind, token = match.lastgroup, match.group()
+            if kind == "iri" and as_operator:
+                kind, token, as_operator = "punct", "<", False
+            elif kind == "iri" and stack[-1:] == ("(",) and ("#" in token or "'" in token):
+                previous = next((t for t in reversed(tokens) if t.kind not in ("ws", "comment")), None)
+                if previous is not None and (previous.kind != "punct" or previous.text in ")]"):
+                    if len(readings) + len(pending) >= _MAX_READINGS:
+                        raise QueryRejected(
+                            "the query has too many '<' that could be IRIs or comparisons to check; "
+                            "put spaces around comparison operators",
+                            reason="query-too-complex",
+                        )
+                    pending.append((pos, stack, list(tokens), True))
+            if kind == "punct":
+                if token in _OPEN:
+                    stack = (*stack, token)
+                elif stack and token == _OPEN[stack[-1]]:
+                    stack = stack[:-1]
+            tokens.append(_Token(kind, token))
+            pos += len(token)
+        readings.append(tokens)
+    return readings
+
+
+def _reaches_service(tokens: list[_Token]) -> bool:
+    """Return whether oxigraph could read a ``SERVICE`` clause in these tokens."""
+    significant = [t for t in tokens if t.kind not in ("ws", "comment")]
+    for index, token in enumerate(significant):
+        if token.kind in ("name", "lang") and "SERVICE" in token.text.upper():
+            return True
+        if token.kind == "pname" and "SERVICE" in token.text.split(":", 1)[0].upper():
+            following = significant[index + 1] if index + 1 < len(significant) else None
+            # ``service:x { ... }`` is SERVICE <:x> to oxigraph; ``?s service:load ?o`` is a name.
+            if following is not None and following.text == "{":
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -50,11 +125,6 @@ class QueryPlan:
 
     text: str
     form: str
-
-
-def _bare_words(text: str) -> list[str]:
-    stripped = _STRIP.sub(" ", text)
-    return [m.group(1).upper() for m in _WORD.finditer(stripped)]
 
 
 def check_query(text: str, *, max_chars: int) -> QueryPlan:
@@ -71,7 +141,8 @@ def check_query(text: str, *, max_chars: int) -> QueryPlan:
             reason="query-too-long",
             status=413,
         )
-    words = _bare_words(text)
+    readings = _readings(text)
+    words = [t.text.upper() for t in readings[0] if t.kind == "name"]
     # The first keyword after the prologue (PREFIX/BASE) decides what the request is.
     significant = [w for w in words if w not in ("PREFIX", "BASE")]
     first = significant[0] if significant else ""
@@ -80,7 +151,7 @@ def check_query(text: str, *, max_chars: int) -> QueryPlan:
             f"SPARQL updates are not accepted here ({first} found); this endpoint is read-only",
             reason="update-refused",
         )
-    if "SERVICE" in words:
+    if any(_reaches_service(tokens) for tokens in readings):
         raise QueryRejected(
             "federated queries (SERVICE) are not allowed on this endpoint",
             reason="service-refused",

@@ -32,6 +32,7 @@ from kg.errors import (
 )
 from kg.graph import KnowledgeGraph
 from kg.loading import load_catalog
+from kg.rdfinput import parse_quads
 from kg.results import PREFIXES, serialize
 from kg.sparql import AskResult, GraphResult, SelectResult
 from kg.stats import collect_stats
@@ -328,11 +329,8 @@ def import_(
         err.print(f"[bold red]error:[/] {path}: no such file")
         raise typer.Exit(2)
     with _graph() as kg:
-        try:
-            quads = list(ox.parse(path=str(path), format=EXPORT_FORMATS[name]))
-        except SyntaxError as exc:
-            raise InvalidInput(f"not valid {name}: {exc}", where=str(path)) from None
-        n = kg.import_quads([q for q in quads if isinstance(q, ox.Quad)], replace=replace)
+        quads = parse_quads(path.read_bytes(), EXPORT_FORMATS[name], where=str(path))
+        n = kg.import_quads(quads, replace=replace)
         out.print(f"imported {n} quads from {path}" + (" (store replaced)" if replace else ""))
 
 
@@ -473,6 +471,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     search: Annotated[bool, typer.Option(help="Load the models and serve search (default on).")] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes (more than 1 needs LCGRAPH_STORE=sparql).")
+    ] = 1,
 ) -> None:
     """Serve the REST API, the SPARQL endpoint and the web pages.
 
@@ -489,6 +490,9 @@ def serve(
     if port:
         overrides["port"] = port
     settings = settings.model_copy(update=overrides)
+    if workers > 1:
+        _serve_workers(settings, workers, search=search)
+        return
     from kg.search.service import SearchService
     from lcgraph.search_cli import _progress
 
@@ -513,9 +517,39 @@ def serve(
                 service.close()
 
 
+def _serve_workers(settings: Settings, workers: int, *, search: bool) -> None:
+    """Run ``workers`` uvicorn worker processes over a shared SPARQL store (``create_app`` as factory).
+
+    Each worker opens its own connection pool and search service; the first to start encodes and saves
+    the indexes, the others load them (see ``kg.search.index_lock``).
+    """
+    import os
+
+    import uvicorn
+
+    if settings.store != "sparql":
+        err.print(
+            "[bold red]error:[/] --workers needs a shared store: set LCGRAPH_STORE=sparql and "
+            "LCGRAPH_SPARQL_URL (the embedded store admits one process)",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    if not search:
+        os.environ["LCGRAPH_SEARCH_ENABLED"] = "false"  # the workers read their settings from the environment
+    out.print(f"lcgraph serving on http://{settings.host}:{settings.port}/ with {workers} workers")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level="info",
+    )
+
+
 def main() -> None:
     """Run the command line."""
-    import lcgraph.search_cli  # noqa: F401  (registers the search commands)
+    from lcgraph import search_cli, users_cli  # noqa: F401  (they register their commands)
 
     app()
 

@@ -15,12 +15,15 @@ class LC(DefinedNamespace):
     _NS = Namespace("https://w3id.org/lcgraph/ontology#")
     _fail = True
 
+    Account: URIRef  # account
+    ApiToken: URIRef  # API token
     Case: URIRef  # case
     Chunk: URIRef  # chunk
     Collective: URIRef  # collective
     DevelopmentStep: URIRef  # development step
     Document: URIRef  # document
     Experience: URIRef  # experience
+    ExternalIdentity: URIRef  # external identity
     Framework: URIRef  # framework
     FundingInstrument: URIRef  # funding instrument
     Instrument: URIRef  # instrument
@@ -38,12 +41,14 @@ class LC(DefinedNamespace):
     Region: URIRef  # region
     Resource: URIRef  # resource
     RoleAssignment: URIRef  # role assignment
+    Session: URIRef  # session
     SimilarityLink: URIRef  # similarity link
     SourceGraph: URIRef  # source graph
     SuccessFactorAssessment: URIRef  # success factor assessment
     Tool: URIRef  # tool
     WorkForm: URIRef  # work form
     aboutInstrument: URIRef  # about instrument
+    accountRole: URIRef  # account role
     adaptationOf: URIRef  # adaptation of
     adaptations: URIRef  # adaptations
     addressesChallenge: URIRef  # addresses challenge
@@ -65,9 +70,11 @@ class LC(DefinedNamespace):
     deprecated: URIRef  # deprecated
     developedBy: URIRef  # developed by
     developerText: URIRef  # developer (as printed)
+    disabled: URIRef  # disabled
     endDate: URIRef  # end date
     evidenceLink: URIRef  # evidence link
     evidenceType: URIRef  # evidence type
+    expiresAt: URIRef  # expires at
     extractionMethod: URIRef  # extraction method
     factor: URIRef  # factor
     factorCluster: URIRef  # factor cluster
@@ -90,6 +97,7 @@ class LC(DefinedNamespace):
     intendsOutcome: URIRef  # intends outcome
     isCounterExample: URIRef  # is counter-example
     language: URIRef  # language
+    lastUsedAt: URIRef  # last used at
     lessonLearned: URIRef  # lesson learned
     lineEnd: URIRef  # last line
     lineStart: URIRef  # first line
@@ -99,6 +107,9 @@ class LC(DefinedNamespace):
     mentions: URIRef  # mentions
     note: URIRef  # note
     observedOutcome: URIRef  # observed outcome
+    ofAccount: URIRef  # of account
+    oidcIssuer: URIRef  # OpenID issuer
+    oidcSubject: URIRef  # OpenID subject
     originContext: URIRef  # origin context
     originSector: URIRef  # origin sector
     outcomeLevel: URIRef  # outcome level
@@ -106,6 +117,7 @@ class LC(DefinedNamespace):
     pageEnd: URIRef  # last page
     pageStart: URIRef  # first page
     partOf: URIRef  # part of
+    passwordHash: URIRef  # password hash
     phase: URIRef  # phase
     phaseAssignment: URIRef  # phase assignment
     phaseBasis: URIRef  # phase basis
@@ -116,9 +128,11 @@ class LC(DefinedNamespace):
     region: URIRef  # region
     reportsOutcome: URIRef  # reports outcome
     reviewState: URIRef  # review state
+    revokedAt: URIRef  # revoked at
     role: URIRef  # role
     scaleLevel: URIRef  # scale level
     score: URIRef  # score
+    secretHash: URIRef  # secret hash
     section: URIRef  # section
     sectionTitle: URIRef  # section title
     servesPhase: URIRef  # serves phase
@@ -134,6 +148,8 @@ class LC(DefinedNamespace):
     targetRole: URIRef  # target role
     text: URIRef  # text
     textSimilarity: URIRef  # text similarity
+    tokenScope: URIRef  # token scope
+    trusted: URIRef  # trusted
     usesInstrument: URIRef  # uses instrument
     valueCycle: URIRef  # value cycle
     versionNumber: URIRef  # version number

@@ -17,7 +17,7 @@ from ingest.language import detect_language
 from ingest.model import SourceDocument
 from kg.errors import InvalidInput
 
-__all__ = ["SUFFIXES", "detect_format", "raw_line", "read_document"]
+__all__ = ["SUFFIXES", "check_archive", "detect_format", "raw_line", "read_document"]
 
 SUFFIXES: dict[str, str] = {
     ".pdf": "pdf",
@@ -124,12 +124,65 @@ def _title(doc: SourceDocument) -> str | None:
     return heading[:200] if heading else None
 
 
-def read_document(path: Path, *, max_bytes: int = 50_000_000) -> SourceDocument:
+MAX_PAGES = 2000
+"""PDFs with more pages are refused (the largest corpus report has about 200)."""
+MAX_UNZIPPED_BYTES = 200_000_000
+"""DOCX archives that unpack to more than this are refused (zip bombs)."""
+MAX_ZIP_RATIO = 100
+"""DOCX members (over 1 MB unpacked) compressed more than this many times are refused (zip bombs)."""
+MAX_ZIP_MEMBERS = 10_000
+
+
+def check_archive(data: bytes, name: str, *, max_unzipped: int, max_ratio: float) -> None:
+    """Refuse a ZIP archive (a DOCX) that would unpack to too much, before anything decompresses it.
+
+    The sizes are the ones the archive declares; ``zipfile`` never inflates a member past its declared
+    size (a member that lies fails its CRC check), so the declared sizes bound the work.
+
+    Raises:
+        InvalidInput: too many members, too large unpacked in total, or a member compressed
+            suspiciously well (a decompression ratio over ``max_ratio``).
+    """
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InvalidInput(f"is not a readable DOCX: {exc}", where=name) from exc
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise InvalidInput(
+            f"is a DOCX archive of {len(members)} files; the limit is {MAX_ZIP_MEMBERS}", where=name
+        )
+    total = sum(m.file_size for m in members)
+    if total > max_unzipped:
+        raise InvalidInput(
+            f"unpacks to {_size(total)}; the limit is {_limit(max_unzipped)} (a zip bomb?)", where=name
+        )
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > 1_000_000 and ratio > max_ratio:
+            raise InvalidInput(
+                f"member {member.filename} unpacks {ratio:.0f} times larger than it is packed "
+                f"({_size(member.file_size)}); the limit is {max_ratio:g} times (a zip bomb?)",
+                where=name,
+            )
+
+
+def read_document(
+    path: Path,
+    *,
+    max_bytes: int = 50_000_000,
+    max_pages: int = MAX_PAGES,
+    max_unzipped: int = MAX_UNZIPPED_BYTES,
+    max_ratio: float = MAX_ZIP_RATIO,
+) -> SourceDocument:
     """Read, clean and segment one document file.
 
     Args:
         path: a PDF, DOCX, HTML, Markdown or plain text file.
         max_bytes: files larger than this are refused.
+        max_pages: PDFs with more pages are refused.
+        max_unzipped: DOCX files unpacking to more bytes than this are refused.
+        max_ratio: DOCX files with a member compressed more than this many times are refused.
 
     Returns:
         The document: format, SHA-256 of the raw bytes, title, language (``nl``/``en``/``und``), blocks
@@ -137,7 +190,8 @@ def read_document(path: Path, *, max_bytes: int = 50_000_000) -> SourceDocument:
 
     Raises:
         InvalidInput: the file is missing, empty, too large, of an unknown format, binary under a text
-            suffix, not decodable, a corrupt PDF/DOCX, or a PDF without a text layer. ``where`` names the
+            suffix, not decodable, a corrupt PDF/DOCX, a PDF without a text layer or with too many
+            pages, or a DOCX that unpacks to too much (a zip bomb). ``where`` names the
             file, plus the page or line when known.
     """
     path = Path(path)
@@ -147,10 +201,11 @@ def read_document(path: Path, *, max_bytes: int = 50_000_000) -> SourceDocument:
     if fmt == "pdf":
         from ingest.sources.pdf import read_pdf
 
-        doc = read_pdf(path, data, digest)
+        doc = read_pdf(path, data, digest, max_pages=max_pages)
     elif fmt == "docx":
         from ingest.sources.docx import read_docx
 
+        check_archive(data, path.name, max_unzipped=max_unzipped, max_ratio=max_ratio)
         doc = read_docx(path, data, digest)
     elif fmt == "html":
         from ingest.sources.html import read_html

@@ -36,20 +36,22 @@ def _metadata_title(reader: object) -> str | None:
     return title
 
 
-def read_pdf(path: Path, data: bytes, sha256: str) -> SourceDocument:
+def read_pdf(path: Path, data: bytes, sha256: str, *, max_pages: int = 2000) -> SourceDocument:
     """Read the text layer of a PDF.
 
     Args:
         path: the file (for the document and errors).
         data: its raw bytes.
         sha256: the hash of ``data``.
+        max_pages: PDFs with more pages are refused before any page is read.
 
     Returns:
         The document with one block list over all pages (``Block.page`` set), ``pages`` set and
         language ``"und"`` (the caller detects it).
 
     Raises:
-        InvalidInput: the PDF cannot be parsed, is encrypted, has no pages, or has no text layer.
+        InvalidInput: the PDF cannot be parsed, is encrypted, has no pages or too many, or has no
+            text layer.
     """
     from pypdf import PdfReader
 
@@ -65,6 +67,8 @@ def read_pdf(path: Path, data: bytes, sha256: str) -> SourceDocument:
         raise InvalidInput(f"is not a readable PDF: {exc or type(exc).__name__}", where=name) from exc
     if count == 0:
         raise InvalidInput("is not a readable PDF: it has no pages", where=name)
+    if count > max_pages:
+        raise InvalidInput(f"has {count} pages; the limit is {max_pages}", where=name)
     pages: list[list[str]] = []
     for number in range(1, count + 1):
         try:

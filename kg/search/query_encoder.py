@@ -8,9 +8,12 @@ overhead over the batch. Repeated queries (suggestions, paging, evaluation runs)
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Final
 
@@ -24,8 +27,64 @@ __all__ = ["QueryEncoder"]
 _STOP: Final = object()
 
 
+RETRY_AFTER_S: Final = 30.0
+"""After a lone query found the cores contended, how long lone queries use the busy thread count."""
+STARVED_CALLS: Final = 2
+STARVED_WINDOW: Final = 3
+"""Contention is declared when ``STARVED_CALLS`` of the last ``STARVED_WINDOW`` judged idle calls starved."""
+JUDGED_FROM_S: Final = 0.02
+"""Shortest call whose CPU share is taken as a sign of contention."""
+CONTENDED: Final = 0.75
+"""A call on ``n`` threads that got less than ``CONTENDED * n`` CPU seconds per wall second was contended."""
+
+
 def _key(text: str) -> str:
     return " ".join(text.split())
+
+
+class _ThreadPace:
+    """Choose the thread count for a lone query: the idle count, unless the cores were found contended.
+
+    The signal is the CPU the encoder got per wall second of a call on the idle count (reported by the
+    embedder as ``last_cpu_per_wall``; :class:`kg.search.encoder_process.ProcessEmbedder` measures it in
+    its child). Two OpenMP threads that both run use about two CPU seconds per second; when other programs
+    hold a core, the threads wait for each other and the figure drops towards one, while the call takes
+    several times longer than on one thread. When two of the last three judged calls were starved, lone
+    queries use the busy count for
+    :data:`RETRY_AFTER_S` before the idle count is tried again. An embedder that does not report the
+    figure always gets the idle count.
+    """
+
+    def __init__(self, idle: int | None, busy: int | None, clock: Callable[[], float]) -> None:
+        self.idle = idle
+        self.busy = busy
+        self._clock = clock
+        self._contended_until = -math.inf
+        self._recent: deque[bool] = deque(maxlen=STARVED_WINDOW)
+        self.contended = 0
+        """How many times the idle count was found contended."""
+
+    def choose(self) -> int | None:
+        """Return the thread count for the next lone query."""
+        if self.idle == self.busy or self._clock() >= self._contended_until:
+            return self.idle
+        return self.busy
+
+    def record(self, threads: int | None, cpu_per_wall: float | None, seconds: float | None) -> None:
+        """Note what a call on ``threads`` got; a starved call on the idle count starts a busy spell.
+
+        Calls shorter than :data:`JUDGED_FROM_S` are not judged: in a very short call the threads spend
+        much of it starting and stopping, whatever the load.
+        """
+        if threads is None or threads != self.idle or self.idle == self.busy or cpu_per_wall is None:
+            return
+        if seconds is None or seconds < JUDGED_FROM_S:
+            return
+        self._recent.append(cpu_per_wall < CONTENDED * threads)
+        if sum(self._recent) >= STARVED_CALLS:  # one starved call may be a blip; two in three are not
+            self._contended_until = self._clock() + RETRY_AFTER_S
+            self._recent.clear()
+            self.contended += 1
 
 
 class QueryEncoder:
@@ -35,10 +94,36 @@ class QueryEncoder:
         embedder: the query embedder.
         cache_size: query vectors kept (least recently used are dropped); 0 disables the cache.
         max_batch: most queries encoded in one call.
+        idle_threads: CPU threads for a query that arrives alone (nothing else waiting); None leaves the
+            embedder's own setting.
+        busy_threads: CPU threads for a batch, or for a query while others wait; None as above.
+
+        clock: time source (tests pass a fake one).
+
+    Why two thread counts: a lone query is waited on by its user and has the machine to itself, so every
+    core shortens it (e5 on 2 threads takes about 0.6 of the time on 1); under load the server's request
+    threads need the other core, and batches keep the encoder busy on one. A lone query only *usually*
+    has the machine to itself: when other programs keep the cores busy, OpenMP threads wait for each other
+    and two threads become several times slower than one. So the encoder watches whether its threads got
+    the CPU they asked for (:class:`_ThreadPace`) and falls back to the busy count for a while if not.
     """
 
-    def __init__(self, embedder: Embedder, *, cache_size: int = 2048, max_batch: int = 16) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        cache_size: int = 2048,
+        max_batch: int = 16,
+        idle_threads: int | None = None,
+        busy_threads: int | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.embedder = embedder
+        self._idle_threads = idle_threads
+        self._busy_threads = busy_threads
+        self._clock = clock
+        self._pace = _ThreadPace(idle_threads, busy_threads, clock)
+        self.idle_batches = 0
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
@@ -98,13 +183,25 @@ class QueryEncoder:
                 batch.append(item)
             texts = [item[0] for item in batch]  # type: ignore[index]
             futures: list[Future[np.ndarray]] = [item[1] for item in batch]  # type: ignore[index]
+            alone = len(batch) == 1 and self._queue.empty()
+            threads = self._pace.choose() if alone else self._busy_threads
             try:
-                vectors = self.embedder.encode_queries(texts)
+                vectors = (
+                    self.embedder.encode_queries(texts)
+                    if threads is None
+                    else self.embedder.encode_queries(texts, threads=threads)
+                )
             except Exception as exc:
                 for future in futures:
                     future.set_exception(exc)
                 continue
+            self._pace.record(
+                threads,
+                getattr(self.embedder, "last_cpu_per_wall", None),
+                getattr(self.embedder, "last_seconds", None),
+            )
             self.batches += 1
+            self.idle_batches += alone and threads == self._idle_threads
             for row, future in enumerate(futures):
                 future.set_result(vectors[row].copy())
 

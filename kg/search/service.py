@@ -14,17 +14,20 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from itertools import chain
 from typing import Final
 
 from kg.config import Settings
 from kg.errors import InvalidInput
 from kg.graph import KnowledgeGraph
 from kg.search.documents import FACETS
-from kg.search.embedder import load_embedder
+from kg.search.embedder import Embedder, LazyEmbedder
 from kg.search.encoder_process import ProcessEmbedder
 from kg.search.engine import Candidate, ProgressCallback, SearchEngine, SyncReport
 from kg.search.graph_source import GraphSource
 from kg.search.index import set_faiss_threads
+from kg.search.index_lock import IndexLock
 from kg.search.models import (
     ChannelScores,
     CrossoverResponse,
@@ -61,15 +64,27 @@ class SearchService:
         kg: the knowledge graph.
         engine: a search engine reading from ``kg`` (see :meth:`open`).
         similarity_graph: keep the derived ``lcg:similarity`` graph current.
+        index_lock: held around every sync when several workers share the saved indexes (shared store).
     """
 
-    def __init__(self, kg: KnowledgeGraph, engine: SearchEngine, *, similarity_graph: bool = True) -> None:
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        engine: SearchEngine,
+        *,
+        similarity_graph: bool = True,
+        index_lock: IndexLock | None = None,
+    ) -> None:
         self.kg = kg
         self.engine = engine
         self.similarity_graph = similarity_graph
+        self.index_lock = index_lock
         self.last_sync: SyncReport | None = None
         self.last_sync_s: float | None = None
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="search-chunks")
+        # an OpenMP thread count belongs to its thread: the pool's threads search on one, as a server must
+        self._pool = ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="search-chunks", initializer=set_faiss_threads, initargs=(1,)
+        )
         kg.subscribe(self)
 
     @classmethod
@@ -84,31 +99,53 @@ class SearchService:
         """Load the embedders (offline), load or rebuild the saved indexes, and sync them with the graph.
 
         Indexes live under ``settings.index_path`` for the on-disk store and in memory for the memory store.
+        With a shared (``sparql``) store every worker keeps its own indexes in memory and shares the saved
+        copy under ``settings.index_path`` behind an :class:`IndexLock` (see :mod:`kg.search.index_lock`).
         """
         threads = settings.search_threads
         set_faiss_threads(threads)
-        embedder = load_embedder(settings.search_embedder, threads=threads)
-        chunk_embedder = (
-            load_embedder(settings.chunk_embedder, threads=threads)
-            if settings.search_embedder == "joined"
-            else embedder
-        )
-        directory = settings.index_path if settings.store == "oxigraph" else None
+        # the query encoder process loads while the indexes are checked; the passage embedders load
+        # only if the sync has texts to encode (a server whose saved index is current never needs them)
+        query_threads = max(settings.search_query_threads, settings.search_query_idle_threads)
         query_embedder = (
-            ProcessEmbedder(settings.search_embedder, threads=settings.search_query_threads)
+            ProcessEmbedder(settings.search_embedder, threads=query_threads, wait=False)
             if settings.search_query_process
             else None
         )
-        engine = SearchEngine(
-            GraphSource(kg),
-            embedder=embedder,
-            chunk_embedder=chunk_embedder,
-            directory=directory,
-            cache_size=settings.search_cache_size,
-            query_embedder=query_embedder,
-        )
-        service = cls(kg, engine, similarity_graph=similarity_graph)
-        service.sync(progress)
+        try:
+            embedder: Embedder = LazyEmbedder(settings.search_embedder, threads=threads)
+            chunk_embedder = (
+                LazyEmbedder(settings.chunk_embedder, threads=threads)
+                if settings.search_embedder == "joined"
+                else embedder
+            )
+        except BaseException:
+            if query_embedder is not None:
+                query_embedder.close()
+            raise
+        directory = settings.index_path if settings.store in ("oxigraph", "sparql") else None
+        index_lock = IndexLock(settings.index_path) if settings.store == "sparql" else None
+        try:
+            with index_lock or nullcontext():  # load what another worker saved only once it has finished
+                engine = SearchEngine(
+                    GraphSource(kg),
+                    embedder=embedder,
+                    chunk_embedder=chunk_embedder,
+                    directory=directory,
+                    cache_size=settings.search_cache_size,
+                    query_embedder=query_embedder,
+                    query_threads=(settings.search_query_idle_threads, settings.search_query_threads)
+                    if query_embedder is not None
+                    else None,
+                )
+                service = cls(kg, engine, similarity_graph=similarity_graph, index_lock=index_lock)
+                service.sync(progress)
+            if query_embedder is not None:
+                query_embedder.wait_ready()
+        except BaseException:
+            if query_embedder is not None:
+                query_embedder.close()  # the engine (if built) holds no other process or thread worth more
+            raise
         return service
 
     # ------------------------------------------------------------------------------- keeping current
@@ -116,7 +153,8 @@ class SearchService:
     def sync(self, progress: ProgressCallback | None = None) -> SyncReport:
         """Bring the indexes in line with the graph, then refresh the similarity graph if anything changed."""
         started = time.perf_counter()
-        report = self.engine.sync(progress)
+        with self.index_lock or nullcontext():
+            report = self.engine.sync(progress)
         self.last_sync = report
         self.last_sync_s = time.perf_counter() - started
         if self.similarity_graph and (report.changed or not self._similarity_graph_present()):
@@ -136,6 +174,10 @@ class SearchService:
         """Sync after a graph removal."""
         if graph != str(SIMILARITY_GRAPH):
             self.sync()
+
+    def dataset_changed(self) -> None:
+        """Sync after another process wrote to the shared store (the sync finds what changed)."""
+        self.sync()
 
     def close(self) -> None:
         """Stop the query worker and the chunk-search threads."""
@@ -261,17 +303,22 @@ class SearchService:
         )
 
     def _facet_counts(self, matches: Sequence[Candidate], lang: str) -> dict[str, list[FacetCount]]:
-        out: dict[str, list[FacetCount]] = {}
-        types = Counter(c.doc.type for c in matches)
+        """Count the matches per type and per facet value, most frequent first (one pass over them)."""
         from kg.model import Label
 
+        out: dict[str, list[FacetCount]] = {}
+        types = Counter(c.doc.type for c in matches)
         out["type"] = [FacetCount(value=t, label=Label(nl=t, en=t), count=n) for t, n in types.most_common()]
+        per_facet: dict[str, list[tuple[str, int]]] = {}
+        for (facet, value), n in Counter(chain.from_iterable(c.doc.facet_pairs for c in matches)).items():
+            per_facet.setdefault(facet, []).append((value, n))
+        labels = self.engine.concept_labels
         for facet in FACETS:
-            counts = Counter(value for c in matches for value in c.doc.facet(facet))
+            counts = per_facet.get(facet)
             if counts:
                 out[facet] = [
-                    FacetCount(value=value, label=concept_ref(self.engine, value).label, count=n)
-                    for value, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+                    FacetCount(value=value, label=labels.get(value) or Label(nl=value, en=value), count=n)
+                    for value, n in sorted(counts, key=lambda item: (-item[1], item[0]))
                 ]
         return out
 

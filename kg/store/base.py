@@ -21,12 +21,13 @@ class ChangeSet:
     """A set of changes applied in one transaction: graphs dropped, then quads removed, then added.
 
     Attributes:
-        drop_graphs: named graphs removed entirely before anything else happens.
+        drop_graphs: graphs removed entirely before anything else happens (``ox.DefaultGraph()`` clears
+            the default graph, which may hold blank nodes that no ``DELETE DATA`` can name).
         remove: quads deleted.
         add: quads inserted.
     """
 
-    drop_graphs: list[ox.NamedNode] = field(default_factory=list)
+    drop_graphs: list[ox.NamedNode | ox.DefaultGraph] = field(default_factory=list)
     remove: list[ox.Quad] = field(default_factory=list)
     add: list[ox.Quad] = field(default_factory=list)
 

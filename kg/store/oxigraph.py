@@ -39,7 +39,10 @@ def _quad_block(quads: Sequence[ox.Quad]) -> str:
 
 def render_update(changes: ChangeSet) -> str:
     """Render a change set as one SPARQL 1.1 update request (a sequence of operations)."""
-    ops: list[str] = [f"DROP SILENT GRAPH {_term(g)}" for g in changes.drop_graphs]
+    ops: list[str] = [
+        "DROP SILENT DEFAULT" if isinstance(g, ox.DefaultGraph) else f"DROP SILENT GRAPH {_term(g)}"
+        for g in changes.drop_graphs
+    ]
     for i in range(0, len(changes.remove), _INSERT_CHUNK):
         ops.append("DELETE DATA {\n" + _quad_block(changes.remove[i : i + _INSERT_CHUNK]) + "\n}")
     for i in range(0, len(changes.add), _INSERT_CHUNK):

@@ -1,4 +1,5 @@
-"""One contract suite, run against every store backend (on-disk oxigraph and in-memory)."""
+"""One contract suite, run against every store backend: on-disk oxigraph, in-memory, and a remote SPARQL
+server (a real ``oxigraph serve`` on 127.0.0.1, started once per module and emptied between tests)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pyoxigraph as ox
 import pytest
 
 from kg.store import ChangeSet, GraphStore, OxigraphStore
+from kg.store.oxigraph_server import OxigraphServer
+from kg.store.remote import SparqlProtocolStore
 
 EX = "http://example.org/"
 G1 = ox.NamedNode(EX + "g1")
@@ -19,9 +22,23 @@ def q(s: str, o: str, g: ox.NamedNode = G1) -> ox.Quad:
     return ox.Quad(ox.NamedNode(EX + s), ox.NamedNode(EX + "p"), ox.Literal(o), g)
 
 
-@pytest.fixture(params=["disk", "memory"])
+@pytest.fixture(scope="module")
+def oxigraph_server() -> Iterator[OxigraphServer]:
+    with OxigraphServer(None) as server:
+        yield server
+    assert server.pid is None
+
+
+@pytest.fixture(params=["disk", "memory", "remote"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    s = OxigraphStore(tmp_path / "store" if request.param == "disk" else None)
+    s: GraphStore
+    if request.param == "remote":
+        server: OxigraphServer = request.getfixturevalue("oxigraph_server")
+        remote = SparqlProtocolStore.at(server.url)
+        remote.update("DROP ALL")
+        s = remote
+    else:
+        s = OxigraphStore(tmp_path / "store" if request.param == "disk" else None)
     yield s
     s.close()
 

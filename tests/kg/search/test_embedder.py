@@ -169,3 +169,45 @@ def test_joined_is_e5_and_use_side_by_side_scaled_to_unit_length(
     np.testing.assert_allclose(
         scores, (similarities(e5, DUTCH_QUERY) + similarities(use, DUTCH_QUERY)) / 2, atol=1e-5
     )
+
+
+@pytest.mark.parametrize("name", MULTILINGUAL)
+def test_the_bare_engines_give_the_sentence_transformers_vectors(
+    embedder_named: Callable[[str], Embedder], name: str
+) -> None:
+    """The query encoder process runs the engines without sentence-transformers; its query and passage
+    vectors must be the ones the indexes were built with, whatever the thread count of the call."""
+    from kg.search.embedder import load_bare_embedder
+
+    bare = load_bare_embedder(name, threads=1)
+    full = embedder_named(name)
+    assert (bare.name, bare.dimension) == (full.name, full.dimension)
+    queries = [DUTCH_QUERY, ENGLISH_QUERY]
+    np.testing.assert_allclose(bare.encode_queries(queries), full.encode_queries(queries), atol=1e-6)
+    np.testing.assert_allclose(
+        bare.encode_queries(queries, threads=2), full.encode_queries(queries), atol=1e-6
+    )
+    np.testing.assert_allclose(bare.encode_passages(PASSAGES), full.encode_passages(PASSAGES), atol=1e-6)
+
+
+def test_a_bare_engine_exists_only_for_the_bundled_models() -> None:
+    """MiniLM is a sentence-transformers model through and through: no bare engine, a clear error."""
+    from kg.search.embedder import load_bare_embedder
+
+    with pytest.raises(InvalidInput, match="no bare engine"):
+        load_bare_embedder("minilm")
+
+
+def test_the_query_encoder_process_starts_without_sentence_transformers() -> None:
+    """The child process loads the engines only (fast start, small memory) and encodes like in process."""
+    code = (
+        "import sys\n"
+        "from kg.search.embedder import load_bare_embedder\n"
+        "e = load_bare_embedder('joined', threads=1)\n"
+        "e.encode_queries(['test'])\n"
+        "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.split() == ["False", "False"]

@@ -333,3 +333,72 @@ def test_import_does_not_load_faiss() -> None:
     code = "import sys, kg.search.index; print('faiss' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------- approximate (IVF) mode
+
+
+def clustered(rng: np.random.Generator, n: int, dim: int = 32, centres: int = 40) -> np.ndarray:
+    """Unit vectors around a few centres, as embeddings of texts on a few topics are."""
+    base = rng.standard_normal((centres, dim)).astype(np.float32)
+    points = base[rng.integers(0, centres, n)] + 0.6 * rng.standard_normal((n, dim)).astype(np.float32)
+    normalised: np.ndarray = points / np.linalg.norm(points, axis=1, keepdims=True)
+    return normalised
+
+
+def test_an_index_switches_to_ivf_at_its_threshold_and_keeps_recall(rng: np.random.Generator) -> None:
+    """Below the threshold the index is flat and exact; from it on, an IVF index whose top-5 agrees with
+    the exact answer for nearly every query, and whose vectors read back unchanged."""
+    vectors = clustered(rng, 4000)
+    ids = [f"chunk{i}" for i in range(len(vectors))]
+    exact = VectorIndex(32)
+    exact.upsert(ids, vectors)
+    index = VectorIndex(32, approximate_above=3000)
+    index.upsert(ids[:2500], vectors[:2500])
+    assert not index.approximate
+    index.upsert(ids[2500:], vectors[2500:])
+    assert index.approximate and len(index) == 4000
+    queries = clustered(np.random.default_rng(7), 100)
+    found = index.search(queries, 5)
+    truth = exact.search(queries, 5)
+    recall = np.mean(
+        [len({i for i, _ in f} & {i for i, _ in t}) / 5 for f, t in zip(found, truth, strict=True)]
+    )
+    assert recall >= 0.9
+    np.testing.assert_allclose(index.vectors(["chunk3", "chunk3999"]), vectors[[3, 3999]], atol=1e-6)
+
+
+def test_ivf_upsert_remove_save_and_load(rng: np.random.Generator, tmp_path: Path) -> None:
+    """Replacing and removing vectors work on the IVF index, and it saves and loads as it was; a load
+    without the threshold, or a shrink below half of it, returns to an exact flat index."""
+    vectors = clustered(rng, 3000)
+    ids = [f"c{i}" for i in range(len(vectors))]
+    index = VectorIndex(32, approximate_above=2000)
+    index.upsert(ids, vectors)
+    assert index.approximate
+    assert index.remove(["c1", "c2", "missing"]) == 2
+    assert "c1" not in index and len(index) == 2998
+    index.upsert(["c3"], vectors[[10]])
+    np.testing.assert_allclose(index.vectors(["c3"]), vectors[[10]], atol=1e-6)
+    assert index.search(vectors[10], 1)[0][0][0] in {"c3", "c10"}
+    index.save(tmp_path, embedder="use", fingerprint="fp")
+    loaded = VectorIndex.load(
+        tmp_path, embedder="use", dimension=32, fingerprint="fp", approximate_above=2000
+    )
+    assert loaded.approximate and sorted(loaded.ids()) == sorted(index.ids())
+    query = clustered(np.random.default_rng(3), 1)[0]
+    assert loaded.search(query, 5) == index.search(query, 5)
+    flat = VectorIndex.load(tmp_path, embedder="use", dimension=32, fingerprint="fp")
+    assert not flat.approximate and len(flat) == 2998
+    stored = flat.ids()
+    brute = flat.vectors(stored) @ query
+    found = flat.search(query, 5)[0]
+    np.testing.assert_allclose([score for _, score in found], np.sort(brute)[::-1][:5], rtol=1e-5)
+    loaded.remove([f"c{i}" for i in range(4, 2200)])
+    assert not loaded.approximate and len(loaded) == 3000 - 2 - (2200 - 4)
+
+
+def test_the_threshold_must_be_worth_an_ivf_index() -> None:
+    """A tiny threshold is refused with the reason."""
+    with pytest.raises(InvalidInput, match="approximate_above"):
+        VectorIndex(8, approximate_above=10)

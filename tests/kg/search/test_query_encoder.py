@@ -35,6 +35,7 @@ class FakeEmbedder:
 
     def __init__(self, *, delay_s: float = 0.0, fail_on: str | None = None) -> None:
         self.calls: list[list[str]] = []
+        self.threads: list[int | None] = []
         self.delay_s = delay_s
         self.fail_on = fail_on
         self._lock = threading.Lock()
@@ -47,9 +48,10 @@ class FakeEmbedder:
     def dimension(self) -> int:
         return DIM
 
-    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+    def encode_queries(self, texts: Sequence[str], *, threads: int | None = None) -> Vectors:
         with self._lock:
             self.calls.append(list(texts))
+            self.threads.append(threads)
         if self.fail_on is not None and self.fail_on in texts:
             raise RuntimeError(f"cannot encode {self.fail_on!r}")
         time.sleep(self.delay_s)
@@ -156,6 +158,93 @@ def test_concurrent_queries_are_batched_and_each_gets_its_own_vector() -> None:
     assert sorted(encoded) == sorted(texts)
     assert enc.batches == len(slow.calls) < len(texts)
     assert max(len(call) for call in slow.calls) > 1
+
+
+def test_a_lone_query_gets_the_idle_threads_and_a_batch_the_busy_threads() -> None:
+    """One query at a time is encoded with every idle thread; queries arriving together share one batch
+    encoded with the busy count, so the server's request threads keep a core under load."""
+    slow = FakeEmbedder(delay_s=0.2)
+    enc = QueryEncoder(slow, cache_size=0, idle_threads=2, busy_threads=1)
+    texts = [f"samen {i}" for i in range(6)]
+    start = threading.Barrier(len(texts))
+
+    def ask(text: str) -> np.ndarray:
+        start.wait()
+        return enc.encode(text)
+
+    try:
+        enc.encode("alleen")
+        with ThreadPoolExecutor(len(texts)) as pool:
+            list(pool.map(ask, texts))
+    finally:
+        enc.close()
+    assert slow.calls[0] == ["alleen"] and slow.threads[0] == 2
+    batched = [n for call, n in zip(slow.calls, slow.threads, strict=True) if len(call) > 1]
+    assert batched and set(batched) == {1}
+    assert enc.idle_batches == sum(1 for n in slow.threads if n == 2) >= 1
+
+
+class ContendedEmbedder(FakeEmbedder):
+    """A fake that reports the CPU its threads got, like the encoder process on a busy machine."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.other_programs = False
+        self.last_cpu_per_wall: float | None = None
+        self.last_seconds: float | None = None
+
+    def encode_queries(self, texts: Sequence[str], *, threads: int | None = None) -> Vectors:
+        used = threads or 1
+        self.last_cpu_per_wall = 1.05 if self.other_programs and used > 1 else 0.97 * used
+        self.last_seconds = 0.001 if texts and texts[0].startswith("kort") else 0.05
+        return super().encode_queries(texts, threads=threads)
+
+
+def test_lone_queries_leave_the_idle_count_while_the_cores_are_contended() -> None:
+    """Two threads are used while they get two CPUs' worth; a lone query that got about one CPU (other
+    programs hold a core) sends lone queries to one thread until the retry pause has passed."""
+    from kg.search import query_encoder
+
+    now = [0.0]
+    contended = ContendedEmbedder()
+    real_clock = time.perf_counter
+
+    def clock() -> float:
+        return now[0] + real_clock()
+
+    enc = QueryEncoder(contended, cache_size=0, idle_threads=2, busy_threads=1, clock=clock)
+    try:
+        for i in range(3):
+            enc.encode(f"rustig {i}")
+        assert contended.threads == [2, 2, 2]
+        contended.other_programs = True
+        enc.encode("kort")  # too short a call to judge: the idle count stays
+        assert contended.threads[-1] == 2
+        enc.encode("druk")  # one starved call may be a blip: two threads again ...
+        enc.encode("nog steeds druk")  # ... a second one is not ...
+        enc.encode("en nog steeds druk")
+        assert contended.threads[-3:] == [2, 2, 1]  # ... and the next query goes to one thread
+        contended.other_programs = False
+        enc.encode("weer rustig maar te vroeg")
+        assert contended.threads[-1] == 1
+        now[0] += query_encoder.RETRY_AFTER_S
+        enc.encode("weer rustig")
+        enc.encode("en nog eens")
+        assert contended.threads[-2:] == [2, 2]  # retried after the pause, and kept
+        assert enc._pace.contended == 1
+    finally:
+        enc.close()
+
+
+def test_without_thread_counts_the_embedder_keeps_its_own() -> None:
+    """No idle/busy counts: the embedder is called without a thread count."""
+    fake = FakeEmbedder()
+    enc = QueryEncoder(fake, cache_size=0)
+    try:
+        enc.encode("gewoon")
+    finally:
+        enc.close()
+    assert fake.threads == [None]
 
 
 def test_batches_never_exceed_max_batch() -> None:
