@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from api import problems
 from api.limits import BodySizeLimit
 from api.routes import (
+    admin,
     auth,
     cases,
     communities,
@@ -113,6 +114,7 @@ def create_app(
         schemas,
         auth,
         oidc,
+        admin,
     ):
         app.include_router(module.router)
     return app

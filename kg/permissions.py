@@ -48,6 +48,7 @@ class Permission(StrEnum):
     SUBMISSION_READ_OWN = "submission:read-own"
     MODERATE = "moderate"
     USERS_MANAGE = "users:manage"
+    BACKUP_CREATE = "backup:create"
 
 
 P = Permission
@@ -82,7 +83,7 @@ SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
         }
     ),
     Scope.MODERATE: frozenset({P.MODERATE}),
-    Scope.ADMIN: frozenset({P.USERS_MANAGE}),
+    Scope.ADMIN: frozenset({P.USERS_MANAGE, P.BACKUP_CREATE}),
 }
 """The permissions a token scope lets through (intersected with the account's).
 

@@ -549,7 +549,7 @@ def _serve_workers(settings: Settings, workers: int, *, search: bool) -> None:
 
 def main() -> None:
     """Run the command line."""
-    from lcgraph import search_cli, users_cli  # noqa: F401  (they register their commands)
+    from lcgraph import backup_cli, search_cli, users_cli  # noqa: F401  (they register their commands)
 
     app()
 

@@ -311,6 +311,11 @@ class SearchEngine:
 
     # ------------------------------------------------------------------------------- syncing
 
+    @property
+    def sync_lock(self) -> threading.Lock:
+        """The lock every sync (so every save) holds: hold it to copy the saved indexes whole (backups)."""
+        return self._sync_lock
+
     def sync(self, progress: ProgressCallback | None = None) -> SyncReport:
         """Bring every index in line with the source; encode only what changed, then save."""
         with self._sync_lock:

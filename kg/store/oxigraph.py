@@ -149,6 +149,20 @@ class OxigraphStore:
         self._store.extend(batch)
         return len(batch)
 
+    def backup(self, target: Path) -> None:
+        """Write a consistent checkpoint of the on-disk store to ``target`` (which must not exist).
+
+        RocksDB takes the checkpoint at one sequence number, so it holds every committed transaction up to
+        that point and none after it: each write of the knowledge graph is one transaction, so a snapshot
+        never holds half a graph. The checkpoint is itself a store directory (hard links where possible).
+        """
+        if self.path is None:
+            raise StoreUnavailable("an in-memory store cannot be backed up", where="store")
+        try:
+            self._store.backup(str(target))
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot write the store checkpoint: {exc}", where=str(target)) from exc
+
     def close(self) -> None:
         """Flush pending writes; the store is released when garbage-collected."""
         if self.path is not None:

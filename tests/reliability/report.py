@@ -28,7 +28,7 @@ FAST_FILES = [
     "tests/ingest/test_limits.py",
     "tests/ingest/test_parsers_property.py",
 ]
-TEST_FILES = [*FAST_FILES, "tests/api/test_openapi_fuzz.py"]
+TEST_FILES = [*FAST_FILES, "tests/api/test_openapi_fuzz.py", "tests/test_backup.py"]
 
 
 def render(rows: dict[str, dict[str, int]]) -> str:
