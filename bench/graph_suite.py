@@ -176,32 +176,12 @@ class BareOxigraph:
             default_graph=default_graph if default_graph is not None else self.graphs,
             named_graphs=named_graphs if named_graphs is not None else self.graphs,
         )
-        if isinstance(result, ox.QuerySolutions):
-            names = [v.value for v in result.variables]
-            n = 0
-            for solution in result:
-                for name in names:
-                    solution[name]
-                n += 1
-            return n
-        if isinstance(result, ox.QueryBoolean):
-            return 1
-        return sum(1 for _ in result)
+        return _materialise(result)
 
     def run_union(self, text: str) -> int:
         """Run a query over the union of every graph (``use_default_graph_as_union``); return its rows."""
         result = self.store.query(text, use_default_graph_as_union=True)
-        if isinstance(result, ox.QuerySolutions):
-            names = [v.value for v in result.variables]
-            n = 0
-            for solution in result:
-                for name in names:
-                    solution[name]
-                n += 1
-            return n
-        if isinstance(result, ox.QueryBoolean):
-            return 1
-        return sum(1 for _ in result)
+        return _materialise(result)
 
 
 class RdflibDataset:
@@ -829,6 +809,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("\n".join(lines))
     if args.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _materialise(result: ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean) -> int:
+    """Read every value of every row (as an HTTP answer must) and return the row count."""
+    if isinstance(result, ox.QuerySolutions):
+        names = [v.value for v in result.variables]
+        n = 0
+        for solution in result:
+            for name in names:
+                solution[name]
+            n += 1
+        return n
+    if isinstance(result, ox.QueryBoolean):
+        return 1
+    return sum(1 for _ in result)
 
 
 if __name__ == "__main__":

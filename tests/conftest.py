@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from api.app import create_app
 from kg.config import Settings
@@ -51,15 +52,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class LiveServer:
-    """A real uvicorn server on 127.0.0.1 in a background thread, stopped by the fixture."""
+class AppServer:
+    """A real uvicorn server on 127.0.0.1 for one application, stopped by the fixture that made it."""
 
-    def __init__(
-        self, kg: KnowledgeGraph, settings: Settings, *, search_service: SearchService | None = None
-    ) -> None:
-        self.port = free_port()
-        app = create_app(settings, kg=kg, search_service=search_service)
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+    def __init__(self, app: FastAPI, *, log_level: str = "warning", port: int | None = None) -> None:
+        self.port = port or free_port()
+        # At debug level, leave logging unconfigured so records reach the root logger (and caplog).
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level=log_level,
+            lifespan="on",
+            log_config=None if log_level == "debug" else uvicorn.config.LOGGING_CONFIG,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -67,13 +73,13 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    def start(self) -> AppServer:
         self.thread.start()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return
+                    return self
             except httpx.HTTPError:
                 time.sleep(0.05)
         raise RuntimeError("test server did not start")
@@ -81,6 +87,16 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        assert not self.thread.is_alive(), "a test server did not shut down"
+
+
+class LiveServer(AppServer):
+    """A real server for the app over ``kg`` (and, if given, a search service), stopped by the fixture."""
+
+    def __init__(
+        self, kg: KnowledgeGraph, settings: Settings, *, search_service: SearchService | None = None
+    ) -> None:
+        super().__init__(create_app(settings, kg=kg, search_service=search_service))
 
 
 @pytest.fixture(scope="session")

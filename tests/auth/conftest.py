@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 from fastapi import APIRouter, Depends, FastAPI
 
@@ -21,7 +17,7 @@ from kg.config import Settings
 from kg.graph import KnowledgeGraph
 from kg.permissions import Permission, Principal, Role
 from kg.store import OxigraphStore
-from tests.conftest import free_port
+from tests.conftest import AppServer as Server
 
 PASSWORD = "correct horse battery staple"
 SECRET = "s" * 48
@@ -57,44 +53,6 @@ def probe_router() -> APIRouter:
         return {"account": principal.account_id}
 
     return router
-
-
-class Server:
-    """A real uvicorn server on 127.0.0.1 for one application, stopped by the fixture that made it."""
-
-    def __init__(self, app: FastAPI, *, log_level: str = "warning", port: int | None = None) -> None:
-        self.port = port or free_port()
-        # At debug level, leave logging unconfigured so records reach the root logger (and caplog).
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level=log_level,
-            lifespan="on",
-            log_config=None if log_level == "debug" else uvicorn.config.LOGGING_CONFIG,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> Server:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise RuntimeError("test server did not start")
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        assert not self.thread.is_alive(), "a test server did not shut down"
 
 
 def make_app(kg: KnowledgeGraph, settings: Settings) -> FastAPI:
