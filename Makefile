@@ -8,16 +8,33 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run load serve test lint typecheck contracts pytest clean vocab bench reliability bench-quick
+.PHONY: install vendor run load serve test lint typecheck contracts pytest clean vocab bench reliability bench-quick
 
-$(STAMP): pyproject.toml
+VENDOR := api/web/static/vendor
+# The browser libraries the web UI serves itself (nothing is loaded from elsewhere at run time).
+VENDOR_FILES := web/node_modules/cytoscape/dist/cytoscape.min.js \
+	web/node_modules/codemirror/lib/codemirror.js \
+	web/node_modules/codemirror/lib/codemirror.css \
+	web/node_modules/codemirror/mode/sparql/sparql.js \
+	web/node_modules/axe-core/axe.min.js
+
+$(STAMP): pyproject.toml web/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# Debian's chromium for the browser tests (tests/web drive it through playwright; never `playwright install`).
+	test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
 	# torch first, from the local CPU wheel: otherwise pip pulls gigabytes of CUDA packages.
 	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
 	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
+	$(MAKE) vendor
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Pinned browser libraries (web/package-lock.json) copied into the static folder the server serves.
+vendor:
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp $(VENDOR_FILES) $(VENDOR)/
 
 load: install
 	$(BIN)/lcgraph load

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import problems
 from api.limits import BodySizeLimit
@@ -19,15 +20,22 @@ from api.routes import (
     cases,
     communities,
     concepts,
+    contributions,
+    development,
+    export,
+    feeds,
     health,
     instruments,
+    moderation,
     oidc,
+    pages,
     resources,
     schemas,
     search,
     sparql,
     stats,
 )
+from api.web.render import STATIC_DIR, warn_if_vendor_missing
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
 from kg.search.service import SearchService
@@ -49,7 +57,10 @@ TAGS = [
     {"name": "search", "description": "Hybrid search, similar cases and instruments, crossover instruments."},
     {"name": "status", "description": "Health, readiness and statistics."},
     {"name": "schemas", "description": "JSON Schemas of the formats lcgraph accepts (case entries)."},
+    {"name": "contributions", "description": "Publish instruments and versions, report experiences, feeds."},
+    {"name": "moderation", "description": "The review queue, decisions and trust (moderators)."},
     {"name": "accounts", "description": "Sign-in (password or OpenID Connect), sessions and CSRF tokens."},
+    {"name": "web pages", "description": "The web UI (HTML): search, sign-in, and the graph view's data."},
 ]
 
 
@@ -73,6 +84,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = kg is None
+        warn_if_vendor_missing()
         app.state.kg = kg if kg is not None else KnowledgeGraph.open(settings)
         owns_search = search_service is None and owned and settings.search_enabled
         try:
@@ -112,9 +124,16 @@ def create_app(
         sparql,
         resources,
         schemas,
+        contributions,
+        development,
+        moderation,
+        feeds,
+        export,
         auth,
         oidc,
         admin,
+        pages,
     ):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

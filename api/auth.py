@@ -192,6 +192,19 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
+async def reading_principal(request: Request) -> Principal:
+    """Return who reads: like :func:`current_principal`, but lenient about CSRF.
+
+    A read sent by POST without the CSRF token (a SPARQL form) reads as anonymous instead of failing,
+    since a read changes nothing.
+    """
+    try:
+        return await current_principal(request)
+    except Forbidden:
+        request.state.principal = ANONYMOUS
+        return ANONYMOUS
+
+
 def require(permission: Permission) -> Callable[[Request], Awaitable[Principal]]:
     """Return a dependency that yields the principal when it may do ``permission`` (401/403 otherwise)."""
 
@@ -249,6 +262,7 @@ __all__ = [
     "cookies_secure",
     "current_principal",
     "limit_writes",
+    "reading_principal",
     "require",
     "set_session_cookies",
 ]

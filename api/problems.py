@@ -123,3 +123,14 @@ COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
     503: _declared("A service the request needs is unavailable, or a time limit ran out (problem+json)."),
 }
 """Error responses every operation may give, declared once for the OpenAPI description."""
+
+AUTH_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: _declared("Not signed in, or the API token is unknown, expired or revoked (problem+json)."),
+    403: _declared(
+        "Signed in, but the roles, the token's scopes or ownership do not allow it (problem+json)."
+    ),
+    409: _declared("Conflicts with what is stored: a taken slug, an existing version, a decided item."),
+    422: _declared("The body does not match the schema (field errors)."),
+    429: _declared("Too many writes or sign-in attempts; retry later (problem+json)."),
+}
+"""Responses of the operations that need a signed-in principal."""

@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=120)]
 CITATION = re.compile(r"^\d{3}:\d+(-\d+)?(,\s*\d+(-\d+)?)*$")
@@ -32,6 +40,16 @@ class OptionalText(_Strict):
 
     nl: str | None = None
     en: str | None = None
+
+
+class SomeText(OptionalText):
+    """A text in Dutch, English or both (at least one)."""
+
+    @model_validator(mode="after")
+    def _one_language(self) -> SomeText:
+        if not (self.nl or "").strip() and not (self.en or "").strip():
+            raise ValueError("give the text in Dutch (nl), English (en) or both")
+        return self
 
 
 class Source(_Strict):
@@ -61,15 +79,19 @@ class PhaseAssignment(_Strict):
 
 
 class InstrumentEntry(_Strict):
-    """A curated or submitted instrument (tool, method, work form, framework or resource)."""
+    """A curated or submitted instrument (tool, method, work form, framework or resource).
+
+    The curated catalog gives every text in both languages and a citation (``check_references`` says so);
+    a contributor may write in one language and cites no corpus document.
+    """
 
     slug: Slug
     code: str | None = None
-    name: Text
+    name: SomeText
     alt_names: list[str | OptionalText] = Field(default_factory=list)
     kind: Slug
-    purpose: Text
-    description: Text
+    purpose: SomeText
+    description: SomeText
     target_group_text: str | None = None
     target_roles: list[Slug] = Field(default_factory=list)
     phases: list[PhaseAssignment] = Field(default_factory=list)
@@ -80,7 +102,8 @@ class InstrumentEntry(_Strict):
     developer_text: str | None = None
     addresses: list[str] = Field(default_factory=list)
     boundary_mechanisms: list[Slug] = Field(default_factory=list)
-    source: Source
+    adaptation_of: Slug | None = None
+    source: Source | None = None
 
 
 class OutcomeEntry(_Strict):

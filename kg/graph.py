@@ -51,12 +51,14 @@ from ontology.vocab import LC, LCC, LCD, LCG, SCHEMA, concept
 REGISTRY = LCG.registry
 # Accounts, tokens and sessions (kg.accounts): never registered, so never part of the public dataset.
 ACCOUNTS_GRAPH = LCG.accounts
-PRIVATE_GRAPHS = frozenset({str(REGISTRY), str(ACCOUNTS_GRAPH)})
+# The audit trail of contributions and moderation (kg.contributions.audit): moderators and admins see it.
+AUDIT_GRAPH = LCG.audit
+PRIVATE_GRAPHS = frozenset({str(REGISTRY), str(ACCOUNTS_GRAPH), str(AUDIT_GRAPH)})
 ONTOLOGY_GRAPH = LCG.ontology
 CATALOG_GRAPH = LCG.catalog
 APPROVED = concept("review-state", "approved")
 REVIEW_PREFIX = str(LCC._NS) + "review-state-"
-REVIEW_STATES = ("proposed", "approved", "rejected")
+REVIEW_STATES = ("proposed", "approved", "rejected", "private")
 METHOD_PREFIX = str(LCC._NS) + "extraction-method-"
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -86,6 +88,14 @@ def content_hash(triples: Iterable[Triple]) -> str:
         digest.update(line.encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    """Who may see a registered graph: its review state and, for a user submission, its submitter."""
+
+    state: str
+    account_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,7 @@ class KnowledgeGraph:
         self._generation = 0
         self._label_cache: tuple[int, dict[str, Label]] | None = None
         self._visible_cache: tuple[int, list[ox.NamedNode]] | None = None
+        self._registry_cache: tuple[int, dict[str, RegistryEntry]] | None = None
         self.listeners: list[GraphListener] = []
         # An embedded store belongs to this process; any other store may be shared with other processes,
         # whose writes we learn of through the dataset revision (see kg.revision).
@@ -194,6 +205,44 @@ class KnowledgeGraph:
         with self._lock:
             self._visible_cache = (generation, graphs)
         return list(graphs)
+
+    def registry_entries(self) -> dict[str, RegistryEntry]:
+        """Return the review state and submitter of every registered graph, keyed by graph IRI.
+
+        Cached per write generation, like :meth:`visible_graphs`; :mod:`kg.visibility` builds the
+        dataset of each principal from it.
+        """
+        with self._lock:
+            cached = self._registry_cache
+            if cached is not None and cached[0] == self._generation:
+                return dict(cached[1])
+            generation = self._generation
+        q = f"""SELECT ?g ?state ?by WHERE {{ GRAPH <{REGISTRY}> {{
+          ?g <{LC.reviewState}> ?state . OPTIONAL {{ ?g <{PROV.wasAttributedTo}> ?by }} }} }}"""
+        entries: dict[str, RegistryEntry] = {}
+        for row in self._select(q):
+            g = row["g"]
+            if not isinstance(g, ox.NamedNode) or g.value in PRIVATE_GRAPHS:
+                continue
+            by = _val(row.get("by"))
+            entries[g.value] = RegistryEntry(
+                state=_local(row["state"].value, REVIEW_PREFIX),
+                account_id=by.rsplit("/", 1)[-1] if by else None,
+            )
+        with self._lock:
+            self._registry_cache = (generation, entries)
+        return dict(entries)
+
+    def select_all(self, q: str) -> list[dict[str, OxTerm]]:
+        """Run a trusted internal SELECT over the whole store, private graphs included (never user input)."""
+        return self._select(q)
+
+    def select_in(self, q: str, graphs: Sequence[ox.NamedNode]) -> list[dict[str, OxTerm]]:
+        """Run a trusted internal SELECT over the given dataset (a principal's view, see kg.visibility)."""
+        result = self.store.query(q, default_graph=list(graphs), named_graphs=list(graphs))
+        assert isinstance(result, ox.QuerySolutions)
+        names = [v.value for v in result.variables]
+        return [{n: v for n in names if (v := sol[n]) is not None} for sol in result]
 
     def _select(self, q: str, *, public: bool = False) -> list[dict[str, OxTerm]]:
         """Run a SELECT over the whole store, or over the public dataset when ``public`` is set."""
@@ -279,10 +328,23 @@ class KnowledgeGraph:
         review_state: str = "approved",
         digest: str | None = None,
         force: bool = False,
+        meta: Sequence[Triple] = (),
+        also: Sequence[ox.Quad] = (),
     ) -> WriteResult:
         """Replace a named graph and its registry entry in one transaction.
 
         Unchanged content (same hash) is a no-op unless ``force`` is set.
+
+        Args:
+            graph: the named graph to replace.
+            triples: its new content.
+            title: the registry title.
+            method: the extraction method slug (curated, manual, rule, model).
+            review_state: proposed, approved, rejected or private.
+            digest: the content hash, when the caller computed it over something else (a file's bytes).
+            force: write even when the content and state are unchanged.
+            meta: more registry triples about ``graph`` (who submitted it, what kind of submission).
+            also: more quads to add in the same transaction, in other graphs (an audit record).
         """
         if str(graph) in PRIVATE_GRAPHS:
             raise InvalidInput(
@@ -303,7 +365,8 @@ class KnowledgeGraph:
                 raise InvalidInput(f"cannot store a triple: {exc}", where=str(graph)) from exc
             registry_old = list(self.store.quads(_n(graph), None, None, _n(REGISTRY)))
             now = datetime.now(UTC).replace(microsecond=0).isoformat()
-            meta: list[Triple] = [
+            entry: list[Triple] = [
+                *meta,
                 (graph, RDF.type, LC.SourceGraph),
                 (graph, DCTERMS.title, Literal(title)),
                 (graph, LC.reviewState, state),
@@ -311,18 +374,22 @@ class KnowledgeGraph:
                 (graph, LC.contentHash, Literal(digest)),
                 (graph, PROV.generatedAtTime, Literal(now, datatype=XSD.dateTime)),
             ]
-            add += [quad(s, p, o, REGISTRY) for s, p, o in meta]
+            add += [quad(s, p, o, REGISTRY) for s, p, o in entry]
+            add += list(also)
             self._apply(ChangeSet(drop_graphs=[_n(graph)], remove=registry_old, add=add))
         for listener in self.listeners:
             listener.graph_written(str(graph))
         return WriteResult(str(graph), changed=True, triples=len(triples))
 
-    def set_review_state(self, graph: URIRef, review_state: str) -> bool:
+    def set_review_state(
+        self, graph: URIRef, review_state: str, *, also: Sequence[ox.Quad] = (), force: bool = False
+    ) -> bool:
         """Move a registered graph to another review state (e.g. approve a proposed document graph).
 
         Tells the listeners, since the public dataset changes. Returns False when the graph was already
-        in that state; raises :class:`NotFound` for an unregistered graph and :class:`InvalidInput` for an
-        unknown state.
+        in that state (unless ``force``); raises :class:`NotFound` for an unregistered graph and
+        :class:`InvalidInput` for an unknown state. ``also`` are quads added in the same transaction (the
+        audit record of the decision).
         """
         if review_state not in REVIEW_STATES:
             raise InvalidInput(
@@ -334,19 +401,34 @@ class KnowledgeGraph:
             old = list(self.store.quads(_n(graph), _n(LC.reviewState), None, _n(REGISTRY)))
             if not old:
                 raise NotFound(f"no registered graph {graph}")
-            if all(str(q.object) == f"<{state}>" for q in old):
+            if not force and all(str(q.object) == f"<{state}>" for q in old):
                 return False
-            self._apply(ChangeSet(remove=old, add=[quad(graph, LC.reviewState, state, REGISTRY)]))
+            self._apply(ChangeSet(remove=old, add=[quad(graph, LC.reviewState, state, REGISTRY), *also]))
         for listener in self.listeners:
             listener.graph_written(str(graph))
         return True
 
-    def remove_graph(self, graph: URIRef) -> bool:
-        """Drop a named graph and its registry entry in one transaction; tell whether it existed."""
+    def record(self, changes: ChangeSet) -> None:
+        """Apply a change to the audit graph only, in one transaction with the revision bump."""
+        touched = {
+            q.graph_name.value
+            for q in [*changes.add, *changes.remove]
+            if isinstance(q.graph_name, ox.NamedNode)
+        }
+        if changes.drop_graphs or not touched <= {str(AUDIT_GRAPH)}:
+            raise InvalidInput("record() only adds to or removes from the audit graph")
+        with self._lock:
+            self._apply(changes)
+
+    def remove_graph(self, graph: URIRef, *, also: Sequence[ox.Quad] = ()) -> bool:
+        """Drop a named graph and its registry entry in one transaction; tell whether it existed.
+
+        ``also`` are quads added in the same transaction (the audit record of the removal).
+        """
         with self._lock:
             registry_old = list(self.store.quads(_n(graph), None, None, _n(REGISTRY)))
             existed = bool(registry_old) or self.store.count(_n(graph)) > 0
-            self._apply(ChangeSet(drop_graphs=[_n(graph)], remove=registry_old))
+            self._apply(ChangeSet(drop_graphs=[_n(graph)], remove=registry_old, add=list(also)))
         if existed:
             for listener in self.listeners:
                 listener.graph_removed(str(graph))

@@ -42,6 +42,7 @@ class Permission(StrEnum):
     INSTRUMENT_CREATE = "instrument:create"
     INSTRUMENT_EDIT_OWN = "instrument:edit-own"
     INSTRUMENT_EDIT_ANY = "instrument:edit-any"
+    EDIT_PROPOSE = "edit:propose"
     EXPERIENCE_CREATE = "experience:create"
     EXPERIENCE_EDIT_OWN = "experience:edit-own"
     CASE_CREATE = "case:create"
@@ -53,8 +54,9 @@ class Permission(StrEnum):
 
 P = Permission
 _ACCOUNT = frozenset({P.READ_PUBLIC, P.ACCOUNT_SELF, P.TOKENS_OWN, P.SUBMISSION_READ_OWN})
-_CONTRIBUTOR = _ACCOUNT | {P.EXPERIENCE_CREATE, P.EXPERIENCE_EDIT_OWN, P.CASE_CREATE}
-_MODERATOR = _CONTRIBUTOR | {P.MODERATE, P.INSTRUMENT_EDIT_ANY}
+_CONTRIBUTOR = _ACCOUNT | {P.EXPERIENCE_CREATE, P.EXPERIENCE_EDIT_OWN, P.CASE_CREATE, P.EDIT_PROPOSE}
+# Moderators maintain every instrument (versions, deprecation), which the owner-only permission gates.
+_MODERATOR = _CONTRIBUTOR | {P.MODERATE, P.INSTRUMENT_EDIT_ANY, P.INSTRUMENT_EDIT_OWN}
 
 ANONYMOUS_PERMISSIONS: frozenset[Permission] = frozenset({P.READ_PUBLIC})
 """What anyone may do without an account."""
@@ -77,6 +79,7 @@ SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
             P.INSTRUMENT_CREATE,
             P.INSTRUMENT_EDIT_OWN,
             P.INSTRUMENT_EDIT_ANY,
+            P.EDIT_PROPOSE,
             P.EXPERIENCE_CREATE,
             P.EXPERIENCE_EDIT_OWN,
             P.CASE_CREATE,

@@ -18,6 +18,7 @@ class LC(DefinedNamespace):
     Account: URIRef  # account
     ApiToken: URIRef  # API token
     Case: URIRef  # case
+    ChangeRecord: URIRef  # change record
     Chunk: URIRef  # chunk
     Collective: URIRef  # collective
     DevelopmentStep: URIRef  # development step
@@ -54,11 +55,16 @@ class LC(DefinedNamespace):
     addressesChallenge: URIRef  # addresses challenge
     addressesFactor: URIRef  # addresses factor
     agent: URIRef  # agent
+    appliedInstrument: URIRef  # applied instrument
     assessedCommunity: URIRef  # assessed community
     assessedOn: URIRef  # assessed on
     attributeOverlap: URIRef  # attribute overlap
     capital: URIRef  # capital
     catalogCode: URIRef  # catalog code
+    changeAction: URIRef  # change action
+    changeReason: URIRef  # change reason
+    changedEntity: URIRef  # changed entity
+    changedGraph: URIRef  # changed graph
     changelog: URIRef  # changelog
     chunkIndex: URIRef  # chunk index
     chunkOf: URIRef  # chunk of
@@ -123,6 +129,7 @@ class LC(DefinedNamespace):
     phaseBasis: URIRef  # phase basis
     practiceType: URIRef  # practice type
     principalInvestigator: URIRef  # principal investigator
+    proposalFor: URIRef  # proposal for
     purpose: URIRef  # purpose
     rating: URIRef  # rating
     region: URIRef  # region
@@ -143,6 +150,8 @@ class LC(DefinedNamespace):
     similarityScore: URIRef  # similarity score
     stakeholderType: URIRef  # stakeholder type
     startDate: URIRef  # start date
+    stepKind: URIRef  # step kind
+    submissionKind: URIRef  # submission kind
     supportsBoundaryMechanism: URIRef  # supports boundary mechanism
     targetGroupText: URIRef  # target group (as printed)
     targetRole: URIRef  # target role
@@ -250,6 +259,7 @@ class LCC(DefinedNamespace):
         "phase",
         "phase-action",
         "phase-basis",
+        "phase-basis-declared",
         "phase-basis-description-cue",
         "phase-basis-placement",
         "phase-design",
@@ -267,6 +277,7 @@ class LCC(DefinedNamespace):
         "practice-semi-public",
         "review-state",
         "review-state-approved",
+        "review-state-private",
         "review-state-proposed",
         "review-state-rejected",
         "role",
@@ -323,6 +334,12 @@ class LCC(DefinedNamespace):
         "stakeholder-type-organisations",
         "stakeholder-type-participants",
         "stakeholder-type-society",
+        "step-kind",
+        "step-kind-activity",
+        "step-kind-decision",
+        "step-kind-instrument-applied",
+        "step-kind-outcome",
+        "step-kind-phase-transition",
         "success-factor",
         "success-factor-cluster",
         "success-factor-cluster-content",

@@ -7,16 +7,16 @@ Turtle, JSON-LD, N-Triples, RDF/XML or HTML, chosen by the Accept header (or a `
 
 from __future__ import annotations
 
-from html import escape
 from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from api.deps import get_kg
 from api.negotiation import choose
 from api.problems import problem
+from api.web.pages import entity_page, not_found_page, ontology_page
 from kg.errors import NotFound
 from kg.graph import ONTOLOGY_GRAPH, KnowledgeGraph
 from kg.results import PREFIXES, sort_triples
@@ -48,9 +48,7 @@ def _negotiate(request: Request, fmt: str | None) -> str | None:
     return choose(request.headers.get("accept"), list(RDF_MEDIA))
 
 
-def _render(iri: str, triples: list[ox.Triple], media: str, kg: KnowledgeGraph) -> Response:
-    if media == "text/html":
-        return HTMLResponse(_html(iri, kg))
+def _render(iri: str, triples: list[ox.Triple], media: str) -> Response:
     rdf_format = RDF_MEDIA[media]
     assert rdf_format is not None
     prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD) else None
@@ -59,46 +57,19 @@ def _render(iri: str, triples: list[ox.Triple], media: str, kg: KnowledgeGraph) 
     return Response(body, media_type=media, headers={"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"'})
 
 
-def _html(iri: str, kg: KnowledgeGraph) -> str:
-    labels = kg.labels()
-    label = labels.get(iri)
-    title = label.best("nl") if label else iri
-    rows = []
-    for fact in kg.facts(iri):
-        value = escape(fact.value_label or fact.value)
-        if fact.is_iri:
-            value = f'<a href="{escape(_local_path(fact.value, kg))}">{value}</a>'
-        lang = f' <span class="lang">@{escape(fact.language)}</span>' if fact.language else ""
-        src = "; ".join(escape(" ".join(x for x in (s.citation, s.method) if x)) for s in fact.sources)
-        rows.append(f"<tr><th>{escape(fact.predicate_label)}</th><td>{value}{lang}</td><td>{src}</td></tr>")
-    return f"""<!doctype html><html lang="nl"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} · lcgraph</title>
-<link rel="alternate" type="text/turtle" href="?format=ttl">
-<link rel="alternate" type="application/ld+json" href="?format=jsonld">
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}
-table{{border-collapse:collapse;width:100%}}th,td{{text-align:left;vertical-align:top;padding:.3rem;
-border-bottom:1px solid #ddd}}th{{width:14rem}}td:last-child{{color:#555;font-size:.85em}}.lang{{color:#555}}
-code{{word-break:break-all}}</style></head><body>
-<h1>{escape(title)}</h1><p><code>{escape(iri)}</code></p>
-<p>Also as <a href="?format=ttl">Turtle</a> · <a href="?format=jsonld">JSON-LD</a></p>
-<table><thead><tr><th>property</th><td>value</td><td>source</td></tr></thead><tbody>
-{"".join(rows)}</tbody></table></body></html>"""
-
-
-def _local_path(iri: str, kg: KnowledgeGraph) -> str:
-    base = kg.settings.base_iri
-    return "/" + iri[len(base) :] if iri.startswith(base) else iri
-
-
 def _serve(request: Request, kg: KnowledgeGraph, iri: str, fmt: str | None) -> Response:
     media = _negotiate(request, fmt)
     if media is None:
         return problem(406, "not-acceptable", "not acceptable", f"offered: {', '.join(RDF_MEDIA)}")
     triples = kg.describe(iri)
     if not triples:
+        if media == "text/html":
+            return not_found_page(request, f"nothing is known about {iri}")
         raise NotFound(f"nothing is known about {iri}")
-    return _render(iri, triples, media, kg)
+    if media == "text/html":
+        # the web UI's page of the entity (instrument, case, community) or of its facts
+        return entity_page(request, kg, iri)
+    return _render(iri, triples, media)
 
 
 @router.get("/id/{path:path}", summary="Dereference an entity IRI", response_class=Response)
@@ -124,6 +95,6 @@ def ontology(request: Request, kg: KG, format: FormatParam = None) -> Response:
         raise NotFound("the ontology is not loaded; run `lcgraph load`")
     iri = kg.settings.base_iri + "ontology"
     if media == "text/html":
-        return _render(iri, kg.describe(iri), media, kg)
+        return ontology_page(request, kg)
     triples = [q.triple for q in kg.store.quads(None, None, None, graph)]
-    return _render(iri, triples, media, kg)
+    return _render(iri, triples, media)

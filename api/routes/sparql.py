@@ -17,14 +17,17 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import reading_principal
 from api.deps import get_kg
 from api.negotiation import choose
 from api.problems import problem
+from api.web.pages import sparql_page
 from kg.errors import QueryRejected
 from kg.graph import KnowledgeGraph
 from kg.queries import example_queries
 from kg.results import GRAPH_FORMATS, SELECT_FORMATS, serialize
 from kg.sparql import GraphResult
+from kg.visibility import dataset_for
 
 router = APIRouter(tags=["sparql"])
 KG = Annotated[KnowledgeGraph, Depends(get_kg)]
@@ -109,6 +112,7 @@ def _format_for(result_is_graph: bool, accept: str | None, fmt: str | None) -> s
 
 
 async def _answer(
+    request: Request,
     kg: KnowledgeGraph,
     query: str | None,
     accept: str | None,
@@ -118,7 +122,9 @@ async def _answer(
 ) -> Response:
     if query is None:
         raise QueryRejected("missing the 'query' parameter", reason="missing-query")
-    visible = kg.visible_graphs()
+    # The caller's dataset (kg.visibility): anonymous callers see the approved graphs only, and naming
+    # another graph in FROM, FROM NAMED, GRAPH or the protocol's graph parameters reaches nothing more.
+    visible = dataset_for(kg, await reading_principal(request))
     visible_iris = {g.value for g in visible}
     default = [ox.NamedNode(g) for g in default_graphs if g in visible_iris] if default_graphs else visible
     named = [ox.NamedNode(g) for g in named_graphs if g in visible_iris] if named_graphs else visible
@@ -182,11 +188,24 @@ async def sparql_get(
         str | None, Query(description="Result format override, e.g. json, csv, turtle.")
     ] = None,
 ) -> Response:
-    """Run a read-only query given in the URL (SPARQL 1.1 Protocol, query via GET)."""
+    """Run a read-only query given in the URL (SPARQL 1.1 Protocol, query via GET).
+
+    A browser (Accept: text/html) that sends no query gets the SPARQL editor page instead.
+    """
+    if query is None and "update" not in request.query_params:
+        wanted = choose(request.headers.get("accept"), ["application/sparql-results+json", "text/html"])
+        if wanted == "text/html":
+            return sparql_page(request)
     if "update" in request.query_params:
         raise QueryRejected(UPDATE_MESSAGE, reason="update-refused")
     return await _answer(
-        kg, query, request.headers.get("accept"), format, default_graph_uri or [], named_graph_uri or []
+        request,
+        kg,
+        query,
+        request.headers.get("accept"),
+        format,
+        default_graph_uri or [],
+        named_graph_uri or [],
     )
 
 
@@ -205,6 +224,7 @@ async def sparql_post(request: Request, kg: KG) -> Response:
         except UnicodeDecodeError:
             raise QueryRejected("the query body is not UTF-8", reason="query-encoding") from None
         return await _answer(
+            request,
             kg,
             text,
             request.headers.get("accept"),
@@ -219,6 +239,7 @@ async def sparql_post(request: Request, kg: KG) -> Response:
         query = next(iter(form.get("query", [])), None)
         fmt = fmt or next(iter(form.get("format", [])), None)
         return await _answer(
+            request,
             kg,
             query,
             request.headers.get("accept"),

@@ -171,7 +171,8 @@ def _duplicates(kind: str, slugs: Iterable[str]) -> list[str]:
     return out
 
 
-def _known_concepts() -> set[str]:
+def known_concepts() -> set[str]:
+    """Return the local names of every concept (``phase-start``, ``sector-healthcare``, ...)."""
     return {name for name in dir(LCC) if not name.startswith("_")} | set(getattr(LCC, "_extras", []))
 
 
@@ -188,7 +189,7 @@ def check_references(catalog: Catalog) -> list[str]:
     orgs = {e.slug for e in catalog.organisations}
     people = {e.slug for e in catalog.people}
     docs = {e.key for e in catalog.documents}
-    known = _known_concepts()
+    known = known_concepts()
 
     def concept_ok(where: str, scheme: str, slug: str | None) -> None:
         if slug is not None and f"{scheme}-{slug}" not in known:
@@ -217,6 +218,14 @@ def check_references(catalog: Catalog) -> list[str]:
         for b in e.boundary_mechanisms:
             concept_ok(f"{w}, field boundary_mechanisms", "boundary-mechanism", b)
         source_ok(f"{w}, field source", e.source)
+        if e.source is None:
+            problems.append(f"{w}, field source: the curated catalog needs a citation")
+        for field_name in ("name", "purpose", "description"):
+            text = getattr(e, field_name)
+            if not (text.nl and text.en):
+                problems.append(f"{w}, field {field_name}: the curated catalog gives it in nl and en")
+        if e.adaptation_of is not None and e.adaptation_of not in instruments:
+            problems.append(f"{w}, field adaptation_of: unknown instrument {e.adaptation_of!r}")
     for c in catalog.cases:
         problems += case_reference_problems(
             c,
@@ -441,8 +450,15 @@ class CatalogMapper:
             yield (s, LC.addressesFactor, LCC[concept_id])
         for mech in e.boundary_mechanisms:
             yield (s, LC.supportsBoundaryMechanism, _concept("boundary-mechanism", mech))
-        yield (s, DCTERMS.source, document_iri(e.source.document_key))
-        yield (s, LC.citation, Literal(e.source.cite))
+        if e.adaptation_of:
+            yield (s, LC.adaptationOf, instrument_iri(e.adaptation_of))
+        if e.source is not None:
+            yield (s, DCTERMS.source, document_iri(e.source.document_key))
+            yield (s, LC.citation, Literal(e.source.cite))
+
+    def instrument_triples(self, e: InstrumentEntry) -> list[Triple]:
+        """Return the facts of one instrument entry (curated or submitted)."""
+        return list(self._instrument(e))
 
     def case_triples(self, e: CaseEntry) -> Iterator[Triple]:
         """Return the facts of one case entry: the community (or collective) side and the case side."""

@@ -18,8 +18,9 @@ graph fingerprint, count, timestamps, format version and the sha256 of the two d
 manifest is the commit point: it is replaced last, and :meth:`VectorIndex.load` only accepts data
 files whose checksums it records. While a save replaces the data files, the committed ones are kept
 aside as ``*.prev`` (removed once the new manifest is in place), so a crash at any moment leaves either
-the previous index or the new one loadable, never a mix. Anything that does not match what the caller
-expects raises :class:`IndexStale` with a reason, and the caller rebuilds.
+the previous index or the new one loadable, never a mix (the next save deletes the temporary files a
+killed save left behind). Anything that does not match what the caller expects raises
+:class:`IndexStale` with a reason, and the caller rebuilds.
 
 faiss is imported by the functions that need it, so ``import kg.search.index`` stays light.
 
@@ -249,6 +250,17 @@ def _write_temp(directory: Path, name: str, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return Path(tmp)
+
+
+def _remove_stale_temps(directory: Path) -> None:
+    """Delete the temporary files of saves killed part-way (each may be as large as the index itself).
+
+    Saves into one directory never overlap (one process owns the index, or holds its ``IndexLock``), so
+    a temporary file present when a save starts belongs to a save that died.
+    """
+    for name in (*_DATA_FILES, MANIFEST_FILE):
+        for leftover in directory.glob(f".{name}.*.tmp"):
+            leftover.unlink(missing_ok=True)
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -537,6 +549,7 @@ class VectorIndex:
             raise InvalidInput(f"fingerprint must be a string, got {fingerprint!r}", where="fingerprint")
         target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temps(target)
         data = {
             INDEX_FILE: _faiss().serialize_index(self._index).tobytes(),
             IDS_FILE: json.dumps({"labels": list(self._id_of), "ids": list(self._id_of.values())}).encode(),

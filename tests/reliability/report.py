@@ -28,7 +28,12 @@ FAST_FILES = [
     "tests/ingest/test_limits.py",
     "tests/ingest/test_parsers_property.py",
 ]
-TEST_FILES = [*FAST_FILES, "tests/api/test_openapi_fuzz.py", "tests/test_backup.py"]
+TEST_FILES = [
+    *FAST_FILES,
+    "tests/api/test_openapi_fuzz.py",
+    "tests/test_backup.py",
+    "tests/test_crash_safety.py",
+]
 
 
 def render(rows: dict[str, dict[str, int]]) -> str:
