@@ -16,7 +16,9 @@ VENDOR_FILES := web/node_modules/cytoscape/dist/cytoscape.min.js \
 	web/node_modules/codemirror/lib/codemirror.js \
 	web/node_modules/codemirror/lib/codemirror.css \
 	web/node_modules/codemirror/mode/sparql/sparql.js \
-	web/node_modules/axe-core/axe.min.js
+	web/node_modules/axe-core/axe.min.js \
+	web/node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+	web/node_modules/swagger-ui-dist/swagger-ui.css
 
 $(STAMP): pyproject.toml web/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,7 +34,8 @@ install: $(STAMP)
 
 # Pinned browser libraries (web/package-lock.json) copied into the static folder the server serves.
 vendor:
-	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	# --ignore-scripts: only files are copied; no install script (e.g. swagger-ui-dist's @scarf/scarf telemetry) runs.
+	npm ci --prefix web --no-audit --no-fund --ignore-scripts --loglevel=error
 	mkdir -p $(VENDOR)
 	cp $(VENDOR_FILES) $(VENDOR)/
 
@@ -55,7 +58,7 @@ contracts: install
 	$(BIN)/lint-imports
 
 pytest: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=25
 
 test: lint typecheck contracts pytest
 

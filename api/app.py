@@ -22,11 +22,14 @@ from api.routes import (
     concepts,
     contributions,
     development,
+    docs_page,
     export,
     feeds,
+    forms,
     health,
     instruments,
     moderation,
+    moderation_pages,
     oidc,
     pages,
     resources,
@@ -35,6 +38,7 @@ from api.routes import (
     sparql,
     stats,
 )
+from api.security_headers import SecurityHeaders
 from api.web.render import STATIC_DIR, warn_if_vendor_missing
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
@@ -105,6 +109,8 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,  # replaced by our own /docs page (api/routes/docs_page.py, vendored Swagger UI)
         license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
         responses=problems.COMMON_RESPONSES,
     )
@@ -113,7 +119,9 @@ def create_app(
     app.state.search = search_service
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so refusals and errors get the headers too
     for module in (
+        forms,  # first: /instruments/new is a form, not the instrument with slug "new"
         search,
         health,
         stats,
@@ -133,6 +141,8 @@ def create_app(
         oidc,
         admin,
         pages,
+        moderation_pages,
+        docs_page,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

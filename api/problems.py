@@ -8,7 +8,7 @@ import math
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.errors import (
@@ -18,6 +18,7 @@ from kg.errors import (
     LcGraphError,
     ModelUnavailable,
     NotFound,
+    PreconditionFailed,
     QueryRejected,
     QueryTimeout,
     RateLimited,
@@ -53,6 +54,7 @@ def status_of(exc: LcGraphError) -> int:
         TooManyRows: 400,
         QueryTimeout: 503,
         Conflict: 409,
+        PreconditionFailed: 412,
         StoreUnavailable: 503,
         ModelUnavailable: 503,
         SearchUnavailable: 503,
@@ -68,14 +70,19 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LcGraphError)
     async def _domain(_request: Request, exc: LcGraphError) -> JSONResponse:
         kind = exc.reason if isinstance(exc, QueryRejected) else exc.code
+        # A failed precondition names the tag the resource has now, in the body and as ETag, to retry with.
+        current = exc.current_etag if isinstance(exc, PreconditionFailed) else None
         response = problem(
             status_of(exc),
             kind,
             kind.replace("-", " "),
             exc.message,
-            where=exc.where,
+            where=exc.where or ("If-Match" if isinstance(exc, PreconditionFailed) else None),
             problems=getattr(exc, "problems", None) or None,
+            etag=f'"{current}"' if current else None,
         )
+        if current:
+            response.headers["ETag"] = f'"{current}"'
         if isinstance(exc, Unauthenticated):
             response.headers["WWW-Authenticate"] = 'Bearer realm="lcgraph"'
         if isinstance(exc, RateLimited):
@@ -109,6 +116,7 @@ class ProblemDetails(BaseModel):
     detail: str
     where: str | None = None
     problems: list[str] | None = None
+    etag: str | None = Field(default=None, description="For 412: the resource's current ETag, to retry with.")
 
 
 def _declared(description: str) -> dict[str, object]:
@@ -134,3 +142,11 @@ AUTH_RESPONSES: dict[int | str, dict[str, object]] = {
     429: _declared("Too many writes or sign-in attempts; retry later (problem+json)."),
 }
 """Responses of the operations that need a signed-in principal."""
+
+PRECONDITION_RESPONSES: dict[int | str, dict[str, object]] = {
+    412: _declared(
+        "If-Match names another entity tag: the resource changed since it was read; nothing was written. "
+        "The problem's etag (and the ETag header) is the current tag (problem+json)."
+    ),
+}
+"""Responses of the operations that honour ``If-Match`` (see :mod:`api.preconditions`)."""

@@ -29,7 +29,8 @@ meanwhile (from /proc/stat, without the HTTP clients): a benchmark on 2 cores is
 machine, so each row first waits up to ``--idle-wait`` seconds for one, and a disturbed row shows.
 
 Usage: python -m bench.search_latency [--entities N] [--chunks N] [--queries N] [--clients N] [--quick]
-       [--seed N] [--idle-wait SECONDS] [--query-threads N] [--query-idle-threads N] [--out FILE]
+       [--seed N] [--idle-wait SECONDS] [--query-threads N] [--query-idle-threads N]
+       [--query-processes N] [--out FILE]
 """
 
 from __future__ import annotations
@@ -579,6 +580,7 @@ def build(
     *,
     query_process: bool,
     query_threads: tuple[int, int],
+    query_processes: int = 1,
 ) -> Bench:
     """Generate the corpus and its vectors, load the real models, sync the engine, build the application."""
     from api.app import create_app
@@ -621,6 +623,8 @@ def build(
         most = max(idle, busy)
         bare = embedder if most == 1 else load_embedder("joined", threads=most)
         query_embedder = ProcessEmbedder("joined", threads=most) if query_process else None
+        extras = query_processes - 1 if query_process else 0
+        extra_query_embedders = [ProcessEmbedder("joined", threads=most) for _ in range(extras)]
         seconds["models loaded (joined, use, query encoder)"] = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -646,6 +650,7 @@ def build(
             directory=None,
             cache_size=CACHE_SIZE,
             query_embedder=query_embedder,
+            extra_query_embedders=extra_query_embedders,
             query_threads=query_threads,
         )
         engine.preload("entities", entity_ids, entity_matrix)
@@ -660,7 +665,7 @@ def build(
     except BaseException:
         kg.close()
         raise
-    where = "own process" if query_process else "in the server process"
+    where = f"{query_processes} own process(es)" if query_process else "in the server process"
     sizes: dict[str, Any] = {
         "entities": len(docs),
         "entity vectors": len(entity_ids),
@@ -679,6 +684,7 @@ def fresh_cache(engine: Any) -> None:
     old = engine.queries
     engine.queries = QueryEncoder(
         old.embedder,
+        extra_embedders=old.embedders[1:],
         cache_size=CACHE_SIZE,
         idle_threads=old._idle_threads,
         busy_threads=old._busy_threads,
@@ -1029,6 +1035,11 @@ def main() -> None:
         action="store_true",
         help="encode queries in the server process (for comparison)",
     )
+    parser.add_argument(
+        "--query-processes",
+        type=int,
+        help="query encoder processes (default: the server's search_query_processes)",
+    )
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -1059,6 +1070,7 @@ def main() -> None:
             args.query_idle_threads or defaults.search_query_idle_threads,
             args.query_threads or defaults.search_query_threads,
         ),
+        query_processes=args.query_processes or defaults.search_query_processes,
     )
     log(f"ready in {time.perf_counter() - started:.0f} s: {bench.sizes}")
     try:

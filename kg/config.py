@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     )
     query_max_chars: int = Field(default=20_000, gt=0, description="Longest SPARQL query text accepted.")
     max_concurrent_queries: int = Field(default=4, gt=0, description="SPARQL queries evaluated at once.")
+    sparql_isolation: Literal["auto", "process", "thread"] = Field(
+        default="auto",
+        description="Where public SPARQL runs: worker processes killed at the time limit (process), threads "
+        "that answer 503 but run on (thread), or auto: processes for the on-disk store, else threads.",
+    )
     max_request_bytes: int = Field(
         default=10_000_000, gt=0, description="Largest HTTP request body accepted; larger ones get 413."
     )
@@ -75,6 +80,12 @@ class Settings(BaseSettings):
     search_query_process: bool = Field(
         default=True,
         description="Encode queries in a child process, out of reach of the server's interpreter lock.",
+    )
+    search_query_processes: int = Field(
+        default=2,
+        ge=1,
+        le=8,
+        description="Query encoder processes: under load each encodes batches on one core (one per core).",
     )
     search_query_threads: int = Field(
         default=1,

@@ -67,6 +67,20 @@ class Conflict(LcGraphError):
     code = "conflict"
 
 
+class PreconditionFailed(LcGraphError):
+    """The entity changed since the caller read it (its entity tag differs); nothing was written.
+
+    Attributes:
+        current_etag: the entity tag the entity has now, so the caller can re-read and retry.
+    """
+
+    code = "precondition-failed"
+
+    def __init__(self, message: str, *, current_etag: str | None, where: str | None = None) -> None:
+        super().__init__(message, where=where)
+        self.current_etag = current_etag
+
+
 class StoreUnavailable(LcGraphError):
     """The store cannot be opened (locked by another process, missing, or corrupt)."""
 

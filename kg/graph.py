@@ -11,7 +11,7 @@ import hashlib
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -43,7 +43,8 @@ from kg.model import (
 )
 from kg.provenance import Triple
 from kg.revision import Revision, RevisionWatcher, next_revision, read_revision
-from kg.sparql import QueryExecutor, QueryOutcome
+from kg.sparql import QueryOutcome
+from kg.sparql_process import make_executor
 from kg.store import ChangeSet, GraphStore, OxigraphStore, open_store
 from kg.terms import label_of, quad
 from ontology.vocab import LC, LCC, LCD, LCG, SCHEMA, concept
@@ -118,13 +119,8 @@ class KnowledgeGraph:
     def __init__(self, store: GraphStore, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self.executor = QueryExecutor(
-            store,
-            timeout_s=settings.query_timeout_s,
-            row_cap=settings.query_row_cap,
-            max_chars=settings.query_max_chars,
-            workers=settings.max_concurrent_queries,
-        )
+        # On-disk store: worker processes killed at the time limit; otherwise threads (kg.sparql_process).
+        self.executor = make_executor(store, settings)
         self._lock = threading.Lock()
         self._generation = 0
         self._label_cache: tuple[int, dict[str, Label]] | None = None
@@ -330,6 +326,8 @@ class KnowledgeGraph:
         force: bool = False,
         meta: Sequence[Triple] = (),
         also: Sequence[ox.Quad] = (),
+        check: Callable[[], None] | None = None,
+        replaces: Sequence[URIRef] = (),
     ) -> WriteResult:
         """Replace a named graph and its registry entry in one transaction.
 
@@ -345,6 +343,12 @@ class KnowledgeGraph:
             force: write even when the content and state are unchanged.
             meta: more registry triples about ``graph`` (who submitted it, what kind of submission).
             also: more quads to add in the same transaction, in other graphs (an audit record).
+            check: a precondition run under the write lock right before anything is read for the write;
+                it raises (e.g. :class:`kg.errors.PreconditionFailed`) to abort, so a compare-and-set
+                (an entity tag, "this slug is still free") cannot interleave with another write of this
+                process. It may read ``self.store`` but must not call methods that take the lock.
+            replaces: other graphs dropped, with their registry entries, in the same transaction (an
+                approved proposal merged into the graph it changes).
         """
         if str(graph) in PRIVATE_GRAPHS:
             raise InvalidInput(
@@ -352,6 +356,8 @@ class KnowledgeGraph:
             )
         digest = digest or content_hash(triples)
         with self._lock:
+            if check is not None:
+                check()
             state = concept("review-state", review_state)
             same_state = any(
                 str(q.object) == f"<{state}>"
@@ -376,9 +382,14 @@ class KnowledgeGraph:
             ]
             add += [quad(s, p, o, REGISTRY) for s, p, o in entry]
             add += list(also)
-            self._apply(ChangeSet(drop_graphs=[_n(graph)], remove=registry_old, add=add))
+            for other in replaces:
+                registry_old += self.store.quads(_n(other), None, None, _n(REGISTRY))
+            drop: list[ox.NamedNode | ox.DefaultGraph] = [_n(graph), *(_n(other) for other in replaces)]
+            self._apply(ChangeSet(drop_graphs=drop, remove=registry_old, add=add))
         for listener in self.listeners:
             listener.graph_written(str(graph))
+            for other in replaces:
+                listener.graph_removed(str(other))
         return WriteResult(str(graph), changed=True, triples=len(triples))
 
     def set_review_state(

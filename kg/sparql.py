@@ -7,7 +7,9 @@ approved graphs for ``GRAPH``/``FROM NAMED`` (explicit ``FROM`` clauses cannot w
 
 Results are materialised (up to the cap) inside a worker thread; oxigraph releases the GIL while
 it evaluates, so the caller can give up at the deadline. A query that overruns keeps its worker
-until oxigraph finishes it; the bounded worker pool keeps such queries from piling up.
+until oxigraph finishes it (pyoxigraph cannot cancel a query); the bounded worker pool keeps such
+queries from piling up. :mod:`kg.sparql_process` evaluates in killable worker processes instead,
+so an overrunning query really stops; :func:`materialise` is shared by both.
 """
 
 from __future__ import annotations
@@ -19,11 +21,16 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kg.errors import QueryRejected, QueryTimeout, TooManyRows
-from kg.store.base import GraphStore
+
+if TYPE_CHECKING:
+    # Only for types: the worker processes import this module and must start fast, and importing
+    # kg.store pulls in the settings (pydantic), a quarter of a second.
+    from kg.store.base import GraphStore
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
@@ -190,7 +197,8 @@ class AskResult:
 QueryOutcome = SelectResult | GraphResult | AskResult
 
 
-def _syntax_error(exc: SyntaxError) -> QueryRejected:
+def syntax_error(exc: SyntaxError) -> QueryRejected:
+    """Translate oxigraph's parse error into the policy's rejection, with the line and column."""
     message = str(exc)
     match = re.search(r"at (\d+):(\d+)", message)
     where = f"line {match.group(1)}, column {match.group(2)}" if match else None
@@ -268,7 +276,7 @@ class QueryExecutor:
         try:
             result = self.store.query(plan.text, default_graph=default_graph, named_graphs=named_graphs)
         except SyntaxError as exc:
-            raise _syntax_error(exc) from exc
+            raise syntax_error(exc) from exc
         error: Exception | None = None
         try:
             return self._materialise(result, cancelled)
@@ -283,35 +291,49 @@ class QueryExecutor:
         raise error
 
     def _materialise(self, result: object, cancelled: threading.Event) -> QueryOutcome:
-        if isinstance(result, ox.QueryBoolean):
-            return AskResult(bool(result))
-        if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]] = []
-            for solution in result:
-                if cancelled.is_set():
-                    break
-                if len(rows) >= self.row_cap:
-                    raise TooManyRows(
-                        f"the query returns more than {self.row_cap} rows; add LIMIT/OFFSET to page "
-                        "through the results or use `lcgraph export` for bulk data"
-                    )
-                row = {}
-                for name in variables:
-                    value = solution[name]
-                    if value is not None:
-                        row[name] = value
-                rows.append(row)
-            return SelectResult(variables, rows)
-        assert isinstance(result, ox.QueryTriples)
-        triples: list[ox.Triple] = []
-        for triple in result:
-            if cancelled.is_set():
+        return materialise(result, self.row_cap, cancelled)
+
+
+def materialise(result: object, row_cap: int, cancelled: threading.Event | None = None) -> QueryOutcome:
+    """Read a lazy oxigraph result into memory, up to ``row_cap`` rows or triples.
+
+    Args:
+        result: what ``Store.query`` returned.
+        row_cap: the most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) accepted.
+        cancelled: set when the caller gave up; reading stops at the next row.
+
+    Raises:
+        TooManyRows: the result holds more than ``row_cap`` rows or triples.
+    """
+    if isinstance(result, ox.QueryBoolean):
+        return AskResult(bool(result))
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]] = []
+        for solution in result:
+            if cancelled is not None and cancelled.is_set():
                 break
-            if len(triples) >= self.row_cap:
+            if len(rows) >= row_cap:
                 raise TooManyRows(
-                    f"the query returns more than {self.row_cap} triples; narrow it down or use "
-                    "`lcgraph export` for bulk data"
+                    f"the query returns more than {row_cap} rows; add LIMIT/OFFSET to page "
+                    "through the results or use `lcgraph export` for bulk data"
                 )
-            triples.append(triple)
-        return GraphResult(triples)
+            row = {}
+            for name in variables:
+                value = solution[name]
+                if value is not None:
+                    row[name] = value
+            rows.append(row)
+        return SelectResult(variables, rows)
+    assert isinstance(result, ox.QueryTriples)
+    triples: list[ox.Triple] = []
+    for triple in result:
+        if cancelled is not None and cancelled.is_set():
+            break
+        if len(triples) >= row_cap:
+            raise TooManyRows(
+                f"the query returns more than {row_cap} triples; narrow it down or use "
+                "`lcgraph export` for bulk data"
+            )
+        triples.append(triple)
+    return GraphResult(triples)

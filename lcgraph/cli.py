@@ -8,6 +8,7 @@ non-zero exit code: 2 for invalid input or a refused query, 3 when the store can
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,11 +76,19 @@ def _exit_code(exc: LcGraphError) -> int:
 
 
 @contextmanager
-def _graph() -> Iterator[KnowledgeGraph]:
-    """Open the knowledge graph named by the environment and report errors as one line."""
+def _graph(*, one_query: bool = False) -> Iterator[KnowledgeGraph]:
+    """Open the knowledge graph named by the environment and report errors as one line.
+
+    ``one_query``: the command runs a single query and exits, so unless ``LCGRAPH_SPARQL_ISOLATION`` says
+    otherwise it evaluates in this process: worker processes (and the store checkpoint they read) pay off
+    for a server that must cancel runaway queries, not for a command the user can interrupt.
+    """
     kg: KnowledgeGraph | None = None
     try:
-        kg = KnowledgeGraph.open(Settings())
+        settings = Settings()
+        if one_query and "LCGRAPH_SPARQL_ISOLATION" not in os.environ:
+            settings = settings.model_copy(update={"sparql_isolation": "thread"})
+        kg = KnowledgeGraph.open(settings)
         yield kg
     except LcGraphError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
@@ -222,7 +231,7 @@ def sparql(
     ] = "table",
 ) -> None:
     """Run a read-only SPARQL query over the public (approved) graphs."""
-    with _graph() as kg:
+    with _graph(one_query=True) as kg:
         result = kg.sparql(_read_query(query))
         if fmt == "table":
             _print_table(result)

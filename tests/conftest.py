@@ -22,7 +22,12 @@ from kg.search.service import SearchService
 
 @pytest.fixture(scope="session")
 def memory_settings() -> Settings:
-    return Settings(store="memory", home=Path("/nonexistent-lcgraph-home"))
+    # a fixed signing key: browser sign-in on the test servers never writes home/session.key
+    return Settings(
+        store="memory",
+        home=Path("/nonexistent-lcgraph-home"),
+        session_secret="lcgraph-tests-session-secret-0123456789",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -123,6 +128,18 @@ def search_service(search_kg: KnowledgeGraph, memory_settings: Settings) -> Iter
     service = SearchService.open(search_kg, memory_settings)
     yield service
     service.close()
+
+
+@pytest.fixture(scope="session")
+def catalog_index_seed(search_service: SearchService, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's catalog vectors as a saved index, to copy into a home before its search starts.
+
+    Encoding the catalog with e5 takes about a minute on 2 cores; a home seeded with this copy encodes
+    only what its graph has and the copy lacks (tests that check the encoding itself drop some ids).
+    """
+    seed = tmp_path_factory.mktemp("index-seed") / "index"
+    search_service.engine.save_copy(seed)
+    return seed
 
 
 @pytest.fixture(scope="session")

@@ -198,7 +198,9 @@ def test_restore_refuses_a_non_empty_home_and_broken_backups(catalog_home: Path,
 
 
 @pytest.fixture(scope="module")
-def search_round_trip(catalog_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def search_round_trip(
+    catalog_home: Path, tmp_path_factory: pytest.TempPathFactory, catalog_index_seed: Path
+) -> dict[str, Any]:
     """Search the catalog, back it up with its indexes, restore into a new home and search again there.
 
     Everything is closed before the tests run (the module's other tests open the same home).
@@ -210,6 +212,8 @@ def search_round_trip(catalog_home: Path, tmp_path_factory: pytest.TempPathFacto
 
     base = tmp_path_factory.mktemp("search-round-trip")
     settings = Settings(home=catalog_home, search_query_process=False)
+    if not settings.index_path.exists():  # the session's catalog vectors: no minute of encoding here
+        shutil.copytree(catalog_index_seed, settings.index_path)
     kg = KnowledgeGraph.open(settings)
     service = SearchService.open(kg, settings)
     try:

@@ -173,12 +173,18 @@ async def login(request: Request) -> Response:
 
 @router.post("/auth/logout", status_code=204, summary="End the browser session (needs the CSRF token)")
 async def logout(request: Request, principal: Annotated[Principal, Depends(current_principal)]) -> Response:
-    """Revoke the current session everywhere and clear the cookies."""
+    """Revoke the current session everywhere and clear the cookies.
+
+    A form (the web UI's sign-out button) may add ``next``, a local path, to be redirected there (303).
+    """
     state = auth_state(request)
     session_key: str | None = getattr(request.state, "session_key", None)
     if principal.via == "session" and session_key is not None:
         await run_in_threadpool(state.accounts.revoke_session, session_key)
-    response = Response(status_code=204)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    nxt = (await request.form()).get("next") if content_type in FORM_TYPES else None
+    target = safe_next(nxt if isinstance(nxt, str) else None)
+    response = RedirectResponse(target, status_code=303) if target else Response(status_code=204)
     clear_session_cookies(response, request, state.settings)
     return response
 

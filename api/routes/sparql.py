@@ -25,8 +25,8 @@ from api.web.pages import sparql_page
 from kg.errors import QueryRejected
 from kg.graph import KnowledgeGraph
 from kg.queries import example_queries
-from kg.results import GRAPH_FORMATS, SELECT_FORMATS, serialize
-from kg.sparql import GraphResult
+from kg.results import GRAPH_FORMATS, SELECT_FORMATS
+from kg.sparql_process import answer_query
 from kg.visibility import dataset_for
 
 router = APIRouter(tags=["sparql"])
@@ -141,17 +141,26 @@ def _evaluate(
     default: list[ox.NamedNode],
     named: list[ox.NamedNode],
 ) -> Response:
-    """Run a query under the policy and serialise its result in the negotiated format (blocking)."""
-    outcome = kg.executor.run(query, default_graph=default, named_graphs=named)
-    is_graph = isinstance(outcome, GraphResult)
-    name = _format_for(is_graph, accept, fmt)
+    """Run a query under the policy and serialise its result in the negotiated format (blocking).
+
+    The format is chosen for both kinds of result up front, so that a worker process can serialise it
+    (see kg.sparql_process); which one applies is known only once the query ran.
+    """
+    answer = answer_query(
+        kg.executor,
+        query,
+        default_graph=default,
+        named_graphs=named,
+        select_format=_format_for(False, accept, fmt),
+        graph_format=_format_for(True, accept, fmt),
+    )
+    is_graph, name, body = answer.is_graph, answer.format, answer.body
     if name is None:
         offered = ", ".join(sorted(GRAPH_MEDIA if is_graph else SELECT_MEDIA))
         return problem(
             406, "not-acceptable", "not acceptable", f"cannot produce {accept or fmt}; offered: {offered}"
         )
     media = GRAPH_FORMATS[name][0] if is_graph else SELECT_FORMATS[name]
-    body = serialize(outcome, name)
     charset = "" if media.endswith("json") else "; charset=utf-8"
     return Response(
         content=body, media_type=media + charset if charset else media, headers={"Vary": "Accept"}

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from starlette.requests import Request
 
 from api.negotiation import parse_accept
+from api.web.i18n_forms import FORM_STRINGS
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -139,7 +140,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "entity.also_as": ("Ook als", "Also as"),
     "entity.timeline": ("Tijdlijn en zelfevaluatie", "Timeline and self-assessment"),
     "entity.experiences": ("Ervaringen", "Experiences"),
-    "entity.later": ("Volgt binnenkort.", "Coming soon."),
     "graph.title": ("Omgeving in de graaf", "Neighbourhood in the graph"),
     "graph.canvas": (
         "Netwerkweergave van de buren; dezelfde verbindingen staan in de lijst eronder.",
@@ -191,7 +191,134 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login.oidc": ("Inloggen met {provider}", "Sign in with {provider}"),
     "login.failed": ("Inloggen mislukt", "Sign-in failed"),
     "error.title": ("Niet gevonden", "Not found"),
+    "docs.title": ("API-documentatie", "API documentation"),
+    "docs.intro": (
+        "Alle bewerkingen van de REST-API, om te lezen en uit te proberen. De beschrijving als OpenAPI:",
+        "Every operation of the REST API, to read and to try out. The description as OpenAPI:",
+    ),
+    "docs.loading": ("De documentatie wordt geladen…", "Loading the documentation…"),
+    "docs.failed": (
+        "De documentatie kon niet worden getoond: Swagger UI ontbreekt (voer `make vendor` uit).",
+        "The documentation could not be shown: Swagger UI is missing (run `make vendor`).",
+    ),
+    # moderation pages (api/web/moderation.py)
+    "nav.moderation": ("Moderatie", "Moderation"),
+    "mod.title": ("Moderatie", "Moderation"),
+    "mod.intro": (
+        "Bijdragen van gebruikers en grafen die het inlezen van documenten voorstelt, wachten hier op "
+        "beoordeling. Pas na goedkeuring zijn ze openbaar.",
+        "Contributions of users and graphs that document ingestion proposes wait here for review. "
+        "Only approved content is public.",
+    ),
+    "mod.queue": ("Wachtrij ({n})", "Queue ({n})"),
+    "mod.empty": ("De wachtrij is leeg.", "The queue is empty."),
+    "mod.kind": ("Soort", "Kind"),
+    "mod.subject": ("Onderwerp", "Subject"),
+    "mod.submitter": ("Ingediend door", "Submitted by"),
+    "mod.date": ("Datum", "Date"),
+    "mod.size": ("Feiten", "Facts"),
+    "mod.ingestion": ("inlezen ({method})", "ingestion ({method})"),
+    "mod.kind.instrument": ("Instrument", "Instrument"),
+    "mod.kind.version": ("Versie", "Version"),
+    "mod.kind.deprecation": ("Uitfasering", "Deprecation"),
+    "mod.kind.edit": ("Voorgestelde wijziging", "Proposed edit"),
+    "mod.kind.experience": ("Ervaring", "Experience report"),
+    "mod.kind.case": ("Casus", "Case"),
+    "mod.kind.step": ("Ontwikkelstap", "Development step"),
+    "mod.kind.assessment": ("Zelfevaluatie", "Self-assessment"),
+    "mod.kind.document": ("Document (ingelezen)", "Document (ingested)"),
+    "mod.kind.entries": ("Casusinvoer (ingelezen)", "Case entries (ingested)"),
+    "mod.done.approved": (
+        "Goedgekeurd: {title}. Het is nu openbaar.",
+        "Approved: {title}. It is now public.",
+    ),
+    "mod.done.rejected": (
+        "Afgewezen: {title}. Het blijft bewaard voor de herkomst, maar wordt niet getoond.",
+        "Rejected: {title}. It stays stored for provenance but is never shown.",
+    ),
+    "mod.back": ("Terug naar de wachtrij", "Back to the queue"),
+    "mod.item": ("Beoordelen", "Review"),
+    "mod.submitted": ("Ingediend door {who} op {date}", "Submitted by {who} on {date}"),
+    "mod.about": ("Over", "About"),
+    "mod.facts": ("Voorgestelde feiten ({n})", "Proposed facts ({n})"),
+    "mod.facts_intro": (
+        "Elk feit met zijn herkomst en bronpassage. Vink een feit aan om het weg te laten; de andere "
+        "worden goedgekeurd.",
+        "Each fact with its provenance and source passage. Tick a fact to leave it out; the others are "
+        "approved.",
+    ),
+    "mod.fact": ("Feit {n}", "Fact {n}"),
+    "mod.method": ("Methode", "Method"),
+    "mod.confidence": ("Betrouwbaarheid", "Confidence"),
+    "mod.citation": ("Bron", "Citation"),
+    "mod.passage": ("Bronpassage", "Source passage"),
+    "mod.no_passage": ("geen", "none"),
+    "mod.by_hand": (
+        "Met de hand ingevoerd: de feiten hebben geen bronpassage.",
+        "Entered by hand: the facts have no source passage.",
+    ),
+    "mod.method.manual": ("handmatig", "manual"),
+    "mod.method.rule": ("regel", "rule"),
+    "mod.method.model": ("model", "model"),
+    "mod.method.curated": ("gecureerd", "curated"),
+    "mod.exclude": ("Dit feit weglaten", "Leave this fact out"),
+    "mod.chunks": (
+        "Daarnaast {n} tekstfragmenten van het document (niet afzonderlijk getoond).",
+        "Besides, {n} text chunks of the document (not listed).",
+    ),
+    "mod.no_facts": ("Dit item bevat geen feiten.", "This item holds no facts."),
+    "mod.approve": ("Goedkeuren", "Approve"),
+    "mod.reject_h": ("Afwijzen", "Reject"),
+    "mod.reason": ("Reden van afwijzing (verplicht)", "Reason for rejecting (required)"),
+    "mod.reason_hint": ("Wordt vastgelegd in het auditlogboek.", "Recorded in the audit trail."),
+    "mod.reason_required": ("Geef een reden voor de afwijzing.", "Give a reason for the rejection."),
+    "mod.reject": ("Afwijzen", "Reject"),
+    "mod.form_error": ("Het formulier bevat een fout: zie hieronder.", "The form has an error: see below."),
+    "mod.failed": ("Dit lukte niet: {detail}", "This did not work: {detail}"),
+    "mod.forbidden_title": ("Geen toegang", "No access"),
+    "mod.forbidden": (
+        "Alleen moderatoren kunnen de moderatiewachtrij zien en beoordelen.",
+        "Only moderators can see and review the moderation queue.",
+    ),
+    "mod.csrf": (
+        "Het formulier is verlopen of kwam niet van deze site (CSRF-controle). Laad de pagina opnieuw en "
+        "probeer het nog eens.",
+        "The form expired or did not come from this site (CSRF check). Reload the page and try again.",
+    ),
+    # development timeline and self-assessment chart (api/web/development.py)
+    "dev.steps": ("Ontwikkelstappen", "Development steps"),
+    "dev.no_steps": ("Nog geen ontwikkelstappen vastgelegd.", "No development steps recorded yet."),
+    "dev.phase": ("Fase", "Phase"),
+    "dev.instruments": ("Toegepast instrument", "Instrument applied"),
+    "dev.outcomes": ("Opbrengsten", "Outcomes"),
+    "dev.assessments": ("Zelfevaluaties van de succesfactoren", "Self-assessments of the success factors"),
+    "dev.no_assessments": ("Nog geen zelfevaluaties.", "No self-assessments yet."),
+    "dev.chart_intro": (
+        "Score per succesfactor (1 tot 5) op elke evaluatiedatum.",
+        "Score per success factor (1 to 5) on each assessment date.",
+    ),
+    "dev.chart_peers": (
+        "De stippellijn is het gemiddelde van de laatste gedeelde scores van andere communities ({n}).",
+        "The dashed line is the mean of the latest shared scores of other communities ({n}).",
+    ),
+    "dev.chart_label": ("{factor}: {values}", "{factor}: {values}"),
+    "dev.peer_label": ("gemiddelde anderen {mean}", "peers' mean {mean}"),
+    "dev.table_caption": (
+        "Scores per succesfactor per datum, de verandering en het gemiddelde van andere communities",
+        "Scores per success factor per date, the change and the mean of other communities",
+    ),
+    "dev.factor": ("Succesfactor", "Success factor"),
+    "dev.change": ("Verandering", "Change"),
+    "dev.peers": ("Gemiddelde anderen", "Peers' mean"),
+    "dev.mean": ("Gemiddelde", "Mean"),
+    "dev.private": ("privé", "private"),
+    "dev.private_note": (
+        "Privé-evaluaties ziet alleen wie ze vastlegde.",
+        "Private assessments are seen only by whoever recorded them.",
+    ),
 }
+
+STRINGS.update(FORM_STRINGS)  # the contribution forms' strings (api/web/i18n_forms.py)
 
 
 def translator(lang: str) -> Callable[..., str]:

@@ -13,8 +13,10 @@ from fastapi.responses import HTMLResponse
 from starlette.requests import Request
 
 from api.oidc import oidc_config
+from api.web.development import community_slug, development
+from api.web.forms import community_extras, instrument_extras, pending_page
 from api.web.i18n import language_of, translator
-from api.web.render import local_path, render
+from api.web.render import local_path, render, viewer
 from api.web.views import (
     community_cases,
     crossovers,
@@ -154,6 +156,7 @@ def entity_page(request: Request, kg: KnowledgeGraph, iri: str) -> HTMLResponse:
                 "crossovers": crossovers(service, need, sector, lang, exclude=iri),
                 "og": _share(request, inst.name.best(lang), inst.purpose or inst.description, "instrument"),
             }
+            context |= instrument_extras(kg, viewer(request), slug, lang)
             return render(request, "instrument.html", common | context, vendor=GRAPH_VENDOR)
         if kind == "case":
             case = kg.case(slug)
@@ -162,8 +165,12 @@ def entity_page(request: Request, kg: KnowledgeGraph, iri: str) -> HTMLResponse:
                 "facts": case.facts,
                 "outcome_groups": outcomes_by_value(case.outcomes, lang, t("entity.other_value")),
                 "similar": similar(service, f"case/{slug}", lang, 1.0),
+                "dev": development(kg, viewer(request), community_slug(case.community.iri), lang, t)
+                if case.community
+                else None,
                 "og": _share(request, case.name.best(lang), case.description, "case"),
             }
+            context["experiences"] = community_extras(kg, viewer(request), slug, lang)["experiences"]
             return render(request, "case.html", common | context, vendor=GRAPH_VENDOR)
         if kind == "community":
             com = kg.community(slug)
@@ -176,7 +183,9 @@ def entity_page(request: Request, kg: KnowledgeGraph, iri: str) -> HTMLResponse:
                 "instruments": sorted(instruments.values(), key=lambda i: i.label.best(lang).casefold()),
                 "outcome_groups": outcomes_by_value(outcomes, lang, t("entity.other_value")),
                 "similar": similar(service, f"community/{slug}", lang, 1.0),
+                "dev": development(kg, viewer(request), slug, lang, t),
             }
+            context |= community_extras(kg, viewer(request), slug, lang)
             return render(request, "community.html", common | context, vendor=GRAPH_VENDOR)
     except NotFound:
         pass  # typed differently than its path says: show what is known about it
@@ -239,5 +248,10 @@ def login_page(request: Request) -> HTMLResponse:
 
 
 def not_found_page(request: Request, detail: str) -> HTMLResponse:
-    """Render a 404 page for a browser."""
+    """Render a 404 page for a browser (right after a contribution: its confirmation, for the submitter)."""
+    kg: KnowledgeGraph | None = getattr(request.app.state, "kg", None)
+    if kg is not None and request.query_params.get("submitted"):
+        pending = pending_page(request, kg, viewer(request))
+        if pending is not None:
+            return pending
     return render(request, "error.html", {"detail": detail}, status_code=404)

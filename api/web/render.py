@@ -11,15 +11,27 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
 
+from api.auth import SESSION_COOKIE, auth_state
 from api.web.i18n import LANG_COOKIE, LANGUAGES, language_of, translator
+from api.web.viewer import confirmation, signed_in
 from kg.model import Label
+from kg.permissions import ANONYMOUS, Principal
+from kg.visibility import can_moderate
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
 # What `make vendor` copies from web/node_modules (web/package-lock.json pins the versions).
-VENDOR_FILES = ("cytoscape.min.js", "codemirror.js", "codemirror.css", "sparql.js", "axe.min.js")
+VENDOR_FILES = (
+    "cytoscape.min.js",
+    "codemirror.js",
+    "codemirror.css",
+    "sparql.js",
+    "axe.min.js",
+    "swagger-ui-bundle.js",
+    "swagger-ui.css",
+)
 # Everything comes from this server: scripts only from files (no inline code), no other origins at all.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -73,6 +85,34 @@ def url_with(request: Request, **params: str | None) -> str:
     return request.url.path + ("?" + query if query else "")
 
 
+def viewer(request: Request) -> Principal:
+    """Return who views a page: the principal the route resolved, else the session's or token's.
+
+    Pages that need no permission do not resolve the principal; the header still shows links by role
+    (moderation), so a page looks the session (or API token) up here. Only reading: CSRF does not apply,
+    and an unknown or expired credential views the page as anonymous. Call it from a worker thread
+    (page routes are plain ``def``), since it may read the accounts graph.
+    """
+    cached: Principal | None = getattr(request.state, "principal", None) or getattr(
+        request.state, "viewer", None
+    )
+    if cached is not None:
+        return cached
+    found: Principal | None = None
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        found = auth_state(request).accounts.authenticate_token(token.strip())
+    elif SESSION_COOKIE in request.cookies:
+        state = auth_state(request)
+        session_key = state.session_key(request.cookies.get(SESSION_COOKIE))
+        found = state.accounts.session_principal(session_key) if session_key else None
+    principal = found or ANONYMOUS
+    # not request.state.principal: that one is CSRF-checked, and a write must still be checked
+    request.state.viewer = principal
+    return principal
+
+
 def render(
     request: Request,
     template: str,
@@ -92,6 +132,7 @@ def render(
     """
     lang = language_of(request)
     base_iri: str = request.app.state.settings.base_iri
+    principal = viewer(request)
 
     def label(value: Label | None) -> str:
         return value.best(lang) if value is not None else ""
@@ -108,6 +149,10 @@ def render(
             local=lambda iri: local_path(iri, base_iri),
             url_with=lambda **params: url_with(request, **params),
             vendor_missing=missing_vendor_files(vendor) if vendor else [],
+            viewer=principal,
+            is_moderator=can_moderate(principal),
+            signed_in=signed_in(request, principal),
+            confirmation=confirmation(request, principal),
             **context,
         )
     )

@@ -131,8 +131,14 @@ class Communities:
     def create_case(self, principal: Principal, entry: CaseEntry) -> Submission:
         """Store a case and its community; public at once for trusted accounts, else reviewed first."""
         case = case_iri(entry.slug)
-        if any(True for _ in self.kg.store.quads(ox.NamedNode(str(case)), None, None, None)):
-            raise Conflict(f"a case {entry.slug!r} exists already; choose another slug")
+
+        def still_free() -> None:
+            """Run again inside the write: of two submissions of one slug only one is stored."""
+            taken = any(True for _ in self.kg.store.quads(ox.NamedNode(str(case)), None, None, None))
+            if taken or self.kg.store.count(ox.NamedNode(str(case_graph(entry.slug)))) > 0:
+                raise Conflict(f"a case {entry.slug!r} exists already; choose another slug")
+
+        still_free()
         names = self._slugs()
         problems = case_reference_problems(
             entry,
@@ -159,6 +165,7 @@ class Communities:
             triples=[*triples, *extra],
             title=f"Case: {entry.name.en}",
             state=self.submissions.initial_state(principal),
+            check=still_free,
         )
 
     def _slugs(self) -> dict[str, set[str]]:
@@ -182,6 +189,13 @@ class Communities:
         elif self.submissions.may_edit(principal, sub):
             return
         raise Forbidden(f"only the Webber who documented {slug!r} or a moderator may record its development")
+
+    def check_may_record(self, principal: Principal, slug: str) -> None:
+        """Raise :class:`Forbidden` (or :class:`NotFound`) unless ``principal`` may record for ``slug``.
+
+        The same check :meth:`add_step` and :meth:`assess` make, for pages that offer those forms.
+        """
+        self._owner_check(principal, slug)
 
     def add_step(self, principal: Principal, slug: str, data: StepInput) -> Submission:
         """Record a development step on the community's timeline."""

@@ -88,9 +88,9 @@ class ExperienceView(BaseModel):
 
 
 class ExperienceAggregate(BaseModel):
-    """What the public reports on one instrument add up to."""
+    """What the public reports on one instrument (or made in one community) add up to."""
 
-    instrument: str
+    instrument: str = Field(description="What the reports are about: the instrument (or the community).")
     count: int
     mean_rating: float | None
     ratings: dict[int, int] = Field(description="How many reports gave each rating 1-5.")
@@ -258,6 +258,19 @@ class Experiences:
             raise NotFound(f"no instrument {slug!r}")
         views = self._views(f"?e <{LC.aboutInstrument}> <{s}> .")
         return InstrumentExperiences(aggregate=aggregate(str(s), views), experiences=views)
+
+    def for_community(self, slug: str) -> InstrumentExperiences:
+        """Return the public reports made in a community or its case, and what they add up to.
+
+        A case and its community share their slug; a report may name either, so both are read.
+        """
+        slug = checked_slug(slug, "community")
+        community, case = community_iri(slug), case_iri(slug)
+        if not (self.kg.exists(str(community)) or self.kg.exists(str(case))):
+            raise NotFound(f"no community or case {slug!r}")
+        where = f"{{ ?e <{LC.inCommunity}> <{community}> }} UNION {{ ?e <{LC.inCase}> <{case}> }}"
+        views = self._views(where)
+        return InstrumentExperiences(aggregate=aggregate(str(community), views), experiences=views)
 
     def for_developer(self, account_id: str) -> list[ExperienceView]:
         """Return the public reports on every instrument the account published, newest first."""

@@ -14,7 +14,7 @@ write here adds its audit record (:mod:`kg.contributions.audit`) in the same tra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal as Lit
 
 import pyoxigraph as ox
@@ -27,7 +27,7 @@ from kg.contributions.checks import checked_item, checked_slug
 from kg.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kg.graph import REGISTRY, KnowledgeGraph
 from kg.permissions import Permission, Principal, allowed
-from kg.provenance import Triple
+from kg.provenance import Triple, fact_iri
 from kg.terms import to_rdflib
 from kg.visibility import can_moderate, may_read_graph
 from ontology.vocab import LC, LCG, concept
@@ -185,6 +185,8 @@ class Submissions:
         author: str | None = None,
         proposal_for: URIRef | None = None,
         reason: str | None = None,
+        check: Callable[[], None] | None = None,
+        replaces: Sequence[URIRef] = (),
     ) -> Submission:
         """Write one submission graph with its registry metadata and audit record, in one transaction.
 
@@ -200,6 +202,9 @@ class Submissions:
             author: the owner to record; the principal when omitted (a moderator's edit keeps the owner).
             proposal_for: for a proposed edit, the graph it would replace.
             reason: why, for the audit trail.
+            check: a precondition run under the store's write lock right before the write (see
+                :meth:`kg.graph.KnowledgeGraph.write_graph`); it raises to abort.
+            replaces: graphs dropped in the same transaction (the proposal an approved edit merges).
         """
         if principal.account_id is None:
             raise Forbidden("sign in to contribute")
@@ -221,6 +226,8 @@ class Submissions:
             meta=meta,
             also=change.quads(),
             force=True,
+            check=check,
+            replaces=replaces,
         )
         found = self.find(graph)
         assert found is not None
@@ -286,23 +293,53 @@ class Submissions:
             action="approve",
             author=target.author,
             reason=reason or f"approved the edit {sub.id} proposed by {sub.author}",
+            check=lambda: self._still_proposed(sub),
+            replaces=[URIRef(sub.graph)],
         )
-        self.kg.remove_graph(URIRef(sub.graph))
         return merged
+
+    def _still_proposed(self, sub: Submission) -> None:
+        """Raise :class:`Conflict` unless ``sub`` is still registered as proposed (run under the write lock).
+
+        Two moderators approving one edit at the same moment both pass :meth:`_pending`; the merge drops
+        the proposal in its own transaction, so this check lets exactly one of them merge it (without it
+        the second would merge again, or read the removed proposal and empty the target).
+        """
+        graph, registry = ox.NamedNode(sub.graph), ox.NamedNode(str(REGISTRY))
+        # A list, not the store's iterator: a pyoxigraph iterator left in this frame when the Conflict is
+        # raised would be dropped on the event loop's thread with the traceback, which pyoxigraph refuses.
+        found = list(self.kg.store.quads(graph, ox.NamedNode(str(LC.reviewState)), None, registry))
+        states = {q.object for q in found}
+        if states != {ox.NamedNode(str(concept("review-state", "proposed")))}:
+            raise Conflict(f"{sub.id} was decided by someone else in the meantime")
 
     def _exclude_facts(self, principal: Principal, sub: Submission, records: Sequence[str]) -> None:
         """Remove the facts behind the given provenance records (and the records) from a pending graph."""
         graph = ox.NamedNode(sub.graph)
-        keep = set(self.content(sub.id))
+        content = self.content(sub.id)
+        keep = set(content)
+        # Facts entered by hand carry no stored record; their record IRI is derived from the fact itself
+        # (the IRI the review lists), so a moderator can leave those out too.
+        derived = {
+            str(fact_iri(URIRef(sub.graph), _to_rdflib(t))): t
+            for t in content
+            if not isinstance(t.subject, ox.Triple) and not isinstance(t.object, ox.Triple)
+        }
         removed = 0
         for record in records:
-            node = ox.NamedNode(record)
+            try:
+                node = ox.NamedNode(record)
+            except ValueError:
+                raise InvalidInput(f"{record!r} is not an IRI", where="exclude") from None
             described = {q.predicate.value: q.object for q in self.kg.store.quads(node, None, None, graph)}
             s, p, o = (described.get(str(x)) for x in (RDF.subject, RDF.predicate, RDF.object))
-            if s is None or p is None or o is None:
+            if s is not None and p is not None and o is not None:
+                keep.discard(ox.Triple(s, p, o))  # type: ignore[arg-type]
+                keep -= {q.triple for q in self.kg.store.quads(node, None, None, graph)}
+            elif record in derived:
+                keep.discard(derived[record])
+            else:
                 raise InvalidInput(f"{record} is not a fact record of {sub.id}", where="exclude")
-            keep.discard(ox.Triple(s, p, o))  # type: ignore[arg-type]
-            keep -= {q.triple for q in self.kg.store.quads(node, None, None, graph)}
             removed += 1
         self.kg.write_graph(
             URIRef(sub.graph),

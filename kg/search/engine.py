@@ -237,6 +237,8 @@ class SearchEngine:
         index_sentences: index description sentences (for explanations); baselines skip them.
         query_embedder: the same model as ``embedder`` elsewhere (e.g. in its own process) for queries;
             closed with the engine.
+        extra_query_embedders: more of the same (further encoder processes) that encode queries side by
+            side under load (see :class:`QueryEncoder`); closed with the engine.
         query_threads: ``(idle, busy)`` CPU threads of the query encoder for a lone query and for a
             batch (see :class:`QueryEncoder`); None leaves the query embedder's own setting.
     """
@@ -251,6 +253,7 @@ class SearchEngine:
         cache_size: int = 2048,
         index_sentences: bool = True,
         query_embedder: Embedder | None = None,
+        extra_query_embedders: Sequence[Embedder] = (),
         query_threads: tuple[int, int] | None = None,
     ) -> None:
         self.source = source
@@ -268,10 +271,14 @@ class SearchEngine:
             raise InvalidInput(
                 "the query embedder must be the entity embedder's model", where="query_embedder"
             )
-        self._query_embedder = query_embedder
+        self._query_embedders = [one for one in (query_embedder, *extra_query_embedders) if one is not None]
         idle, busy = query_threads if query_threads is not None else (None, None)
         self.queries = QueryEncoder(
-            query_embedder or embedder, cache_size=cache_size, idle_threads=idle, busy_threads=busy
+            query_embedder or embedder,
+            extra_embedders=extra_query_embedders,
+            cache_size=cache_size,
+            idle_threads=idle,
+            busy_threads=busy,
         )
         self._entities_channel = _Channel("entities", embedder, directory / "entities" if directory else None)
         # passages may come from an approximate index once there are many; entity scores stay exact
@@ -409,6 +416,21 @@ class SearchEngine:
         self.concept_labels = self.source.concept_labels()
         self.matcher = self.source.concept_matcher()
 
+    def save_copy(self, directory: Path) -> None:
+        """Write the indexes as a saved index under ``directory`` (``entities/``, ``chunks/``, ...).
+
+        The copy loads like an index the engine saved itself, so it can seed another home whose graph
+        holds the same texts (a restore drill, a new worker, a test): its first sync then encodes only
+        the texts the copy lacks, instead of the whole graph.
+        """
+        with self._lock.read():
+            for channel in self._channels:
+                channel.index.save(
+                    directory / channel.name,
+                    embedder=channel.embedder.name,
+                    fingerprint=_fingerprint(channel.index.ids()),
+                )
+
     def preload(self, name: str, ids: Sequence[str], vectors: Vectors) -> None:
         """Put ready-made vectors into the ``entities``, ``chunks`` or ``sentences`` index.
 
@@ -422,12 +444,13 @@ class SearchEngine:
             channel.index.upsert(list(ids), vectors)
 
     def close(self) -> None:
-        """Stop the query worker (and the query encoder process, if any)."""
+        """Stop the query workers (and the query encoder processes, if any)."""
         self.queries.close()
         self._pool.shutdown(wait=True)
-        close = getattr(self._query_embedder, "close", None)
-        if close is not None:
-            close()
+        for one in self._query_embedders:
+            close = getattr(one, "close", None)
+            if close is not None:
+                close()
 
     # ------------------------------------------------------------------------------- reading
 

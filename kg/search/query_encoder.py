@@ -1,9 +1,12 @@
 """Query vectors for a busy server: an LRU cache of repeated queries and micro-batching of concurrent ones.
 
-The encoder is the cost of a search (about 40 ms of e5 + USE per query on one core) and runs one batch at a
-time. Concurrent requests are therefore queued and a single worker thread encodes everything waiting as one
-batch: an idle server adds no delay (a lone query is encoded at once), a loaded one amortises the per-call
-overhead over the batch. Repeated queries (suggestions, paging, evaluation runs) come from the cache.
+The encoder is the cost of a search (about 60 ms of e5 + USE per query on one core) and each embedder runs
+one batch at a time. Concurrent requests are therefore queued and a worker thread per embedder encodes
+everything waiting as one batch: an idle server adds no delay (a lone query is encoded at once, on every
+core), a loaded one amortises the per-call overhead over the batch. With two embedders (two encoder
+processes, one per core) a loaded server keeps both cores encoding on one thread each, which is what the
+cores allow: one process on two OpenMP threads loses its second core to the request threads and waits for
+it at every barrier. Repeated queries (suggestions, paging, evaluation runs) come from the cache.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Final
 
@@ -92,6 +95,8 @@ class QueryEncoder:
 
     Args:
         embedder: the query embedder.
+        extra_embedders: more embedders of the same model (e.g. further encoder processes), each with a
+            worker of its own; under load they encode batches side by side.
         cache_size: query vectors kept (least recently used are dropped); 0 disables the cache.
         max_batch: most queries encoded in one call.
         idle_threads: CPU threads for a query that arrives alone (nothing else waiting); None leaves the
@@ -112,6 +117,7 @@ class QueryEncoder:
         self,
         embedder: Embedder,
         *,
+        extra_embedders: Sequence[Embedder] = (),
         cache_size: int = 2048,
         max_batch: int = 16,
         idle_threads: int | None = None,
@@ -119,6 +125,10 @@ class QueryEncoder:
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.embedder = embedder
+        self.embedders = [embedder, *extra_embedders]
+        for other in extra_embedders:
+            if other.name != embedder.name or other.dimension != embedder.dimension:
+                raise InvalidInput("every query embedder must be the same model", where="extra_embedders")
         self._idle_threads = idle_threads
         self._busy_threads = busy_threads
         self._clock = clock
@@ -129,12 +139,18 @@ class QueryEncoder:
         self._cache_lock = threading.Lock()
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._worker = threading.Thread(target=self._run, name="query-encoder", daemon=True)
+        self._busy_workers = 0
+        self._busy_lock = threading.Lock()
+        self._workers = [
+            threading.Thread(target=self._run, args=(one,), name=f"query-encoder-{i}", daemon=True)
+            for i, one in enumerate(self.embedders)
+        ]
         self._closed = False
         self.hits = 0
         self.misses = 0
         self.batches = 0
-        self._worker.start()
+        for worker in self._workers:
+            worker.start()
 
     def encode(self, text: str) -> np.ndarray:
         """Return the unit query vector of ``text`` (from the cache when it was asked before)."""
@@ -166,48 +182,63 @@ class QueryEncoder:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         return np.vstack([self.encode(text) for text in texts])
 
-    def _run(self) -> None:
+    def _run(self, embedder: Embedder) -> None:
         while True:
             first = self._queue.get()
             if first is _STOP:
                 return
-            batch = [first]
-            while len(batch) < self._max_batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is _STOP:
-                    self._queue.put(_STOP)
-                    break
-                batch.append(item)
-            texts = [item[0] for item in batch]  # type: ignore[index]
-            futures: list[Future[np.ndarray]] = [item[1] for item in batch]  # type: ignore[index]
-            alone = len(batch) == 1 and self._queue.empty()
-            threads = self._pace.choose() if alone else self._busy_threads
+            with self._busy_lock:
+                self._busy_workers += 1
+                others_busy = self._busy_workers > 1
             try:
-                vectors = (
-                    self.embedder.encode_queries(texts)
-                    if threads is None
-                    else self.embedder.encode_queries(texts, threads=threads)
-                )
-            except Exception as exc:
-                for future in futures:
-                    future.set_exception(exc)
-                continue
-            self._pace.record(
-                threads,
-                getattr(self.embedder, "last_cpu_per_wall", None),
-                getattr(self.embedder, "last_seconds", None),
+                self._encode_batch(embedder, first, others_busy)
+            finally:
+                with self._busy_lock:
+                    self._busy_workers -= 1
+
+    def _encode_batch(self, embedder: Embedder, first: object, others_busy: bool) -> None:
+        """Encode ``first`` and whatever else waits (up to ``max_batch``) on ``embedder``."""
+        batch = [first]
+        while len(batch) < self._max_batch:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                self._queue.put(_STOP)
+                break
+            batch.append(item)
+        texts = [item[0] for item in batch]  # type: ignore[index]
+        futures: list[Future[np.ndarray]] = [item[1] for item in batch]  # type: ignore[index]
+        # a lone query has the cores to itself only if no other worker is encoding
+        alone = len(batch) == 1 and self._queue.empty() and not others_busy
+        threads = self._pace.choose() if alone else self._busy_threads
+        try:
+            vectors = (
+                embedder.encode_queries(texts)
+                if threads is None
+                else embedder.encode_queries(texts, threads=threads)
             )
+        except Exception as exc:
+            for future in futures:
+                future.set_exception(exc)
+            return
+        self._pace.record(
+            threads,
+            getattr(embedder, "last_cpu_per_wall", None),
+            getattr(embedder, "last_seconds", None),
+        )
+        with self._busy_lock:
             self.batches += 1
             self.idle_batches += alone and threads == self._idle_threads
-            for row, future in enumerate(futures):
-                future.set_result(vectors[row].copy())
+        for row, future in enumerate(futures):
+            future.set_result(vectors[row].copy())
 
     def close(self) -> None:
         """Stop the worker thread (queries already queued are still answered)."""
         if not self._closed:
             self._closed = True
-            self._queue.put(_STOP)
-            self._worker.join(timeout=10)
+            for _ in self._workers:
+                self._queue.put(_STOP)
+            for worker in self._workers:
+                worker.join(timeout=10)

@@ -107,11 +107,15 @@ class SearchService:
         # the query encoder process loads while the indexes are checked; the passage embedders load
         # only if the sync has texts to encode (a server whose saved index is current never needs them)
         query_threads = max(settings.search_query_threads, settings.search_query_idle_threads)
-        query_embedder = (
-            ProcessEmbedder(settings.search_embedder, threads=query_threads, wait=False)
+        query_embedders = (
+            [
+                ProcessEmbedder(settings.search_embedder, threads=query_threads, wait=False)
+                for _ in range(settings.search_query_processes)
+            ]
             if settings.search_query_process
-            else None
+            else []
         )
+        query_embedder = query_embedders[0] if query_embedders else None
         try:
             embedder: Embedder = LazyEmbedder(settings.search_embedder, threads=threads)
             chunk_embedder = (
@@ -120,8 +124,8 @@ class SearchService:
                 else embedder
             )
         except BaseException:
-            if query_embedder is not None:
-                query_embedder.close()
+            for one in query_embedders:
+                one.close()
             raise
         directory = settings.index_path if settings.store in ("oxigraph", "sparql") else None
         index_lock = IndexLock(settings.index_path) if settings.store == "sparql" else None
@@ -134,17 +138,18 @@ class SearchService:
                     directory=directory,
                     cache_size=settings.search_cache_size,
                     query_embedder=query_embedder,
+                    extra_query_embedders=query_embedders[1:],
                     query_threads=(settings.search_query_idle_threads, settings.search_query_threads)
                     if query_embedder is not None
                     else None,
                 )
                 service = cls(kg, engine, similarity_graph=similarity_graph, index_lock=index_lock)
                 service.sync(progress)
-            if query_embedder is not None:
-                query_embedder.wait_ready()
+            for one in query_embedders:
+                one.wait_ready()
         except BaseException:
-            if query_embedder is not None:
-                query_embedder.close()  # the engine (if built) holds no other process or thread worth more
+            for one in query_embedders:
+                one.close()  # the engine (if built) holds no other process or thread worth more
             raise
         return service
 

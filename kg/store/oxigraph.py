@@ -59,6 +59,10 @@ class OxigraphStore:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
+        self.version = 0
+        """Counts committed writes through this object; a reader compares it to know its copy is current
+        (the SPARQL worker snapshots of :mod:`kg.sparql_process`). Bumped after each commit, so a copy
+        taken while a write commits may be newer than its version says, never older."""
         if path is None:
             self._store = ox.Store()
             return
@@ -104,7 +108,10 @@ class OxigraphStore:
         changes = ChangeSet(list(changes.drop_graphs), list(changes.remove), list(changes.add))
         if changes.is_empty():
             return
-        self._store.update(render_update(changes))
+        try:
+            self._store.update(render_update(changes))
+        finally:
+            self.version += 1  # a failed update may still have touched the store: count it
 
     def quads(
         self,
@@ -146,7 +153,10 @@ class OxigraphStore:
     def load_quads(self, quads: Iterable[ox.Quad]) -> int:
         """Add quads transactionally (materialised first, so a failing iterator writes nothing)."""
         batch = list(quads)
-        self._store.extend(batch)
+        try:
+            self._store.extend(batch)
+        finally:
+            self.version += 1
         return len(batch)
 
     def backup(self, target: Path) -> None:

@@ -14,6 +14,7 @@ started once for the module and stopped by the fixture.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -28,6 +29,8 @@ import pytest
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
 from kg.loading import load_catalog
+from kg.search.embedder import embedder_dimension
+from kg.search.index import VectorIndex
 from kg.store.oxigraph_server import OxigraphServer, free_port
 from tests.search_helpers import graph_iri, instrument_triples
 
@@ -137,9 +140,25 @@ def eventually(check: Callable[[], bool], what: str, timeout_s: float = 120.0) -
         time.sleep(0.1)
 
 
+JOINED_DIM = embedder_dimension("joined")
+UNSEEDED = 12
+"""Entity vectors left out of the seeded index: the first worker encodes them, the second loads."""
+
+
+def seed_without_some_entities(seed: Path, index: Path) -> None:
+    """Copy the session's catalog index to ``index`` minus :data:`UNSEEDED` entity vectors."""
+    shutil.copytree(seed, index)
+    entities = VectorIndex.load(index / "entities", embedder="joined", dimension=JOINED_DIM, fingerprint=None)
+    entities.remove(sorted(entities.ids())[:UNSEEDED])
+    entities.save(index / "entities", embedder="joined", fingerprint="seeded")
+
+
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[KnowledgeGraph, list[Worker]]]:
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory, catalog_index_seed: Path
+) -> Iterator[tuple[KnowledgeGraph, list[Worker]]]:
     home = tmp_path_factory.mktemp("workers")
+    seed_without_some_entities(catalog_index_seed, home / "index")
     with OxigraphServer(home / "oxigraph", log_path=home / "oxigraph.log") as server:
         settings = Settings(store="sparql", sparql_url=server.url, home=home, revision_poll_s=0)
         writer = KnowledgeGraph.open(settings)
@@ -165,8 +184,9 @@ def test_both_workers_serve_the_shared_catalog(cluster: tuple[KnowledgeGraph, li
         assert response.status_code == 200, response.text
         assert response.json()["code"] == "A06"
     statuses = [w.get("/search/status").json()["indexes"]["entities"] for w in workers]
-    # exactly one worker encoded the catalog; the other loaded what it saved (the index lock)
-    assert sorted(s.split(" ")[0] for s in statuses) == ["loaded", "rebuilt"], statuses
+    # exactly one worker encoded what the seeded index lacked; the other loaded what it saved (the lock)
+    assert sorted(s.split(" ")[0] for s in statuses) == ["loaded", "updated"], statuses
+    assert f"{UNSEEDED} encoded" in next(s for s in statuses if s.startswith("updated")), statuses
 
 
 def test_a_write_elsewhere_is_seen_by_both_workers_and_a_removal_too(

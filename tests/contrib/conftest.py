@@ -44,9 +44,18 @@ class Platform:
         return httpx.Client(base_url=self.server.url, headers=headers, timeout=30)
 
 
-def start_platform(home: Path) -> tuple[Platform, KnowledgeGraph]:
-    """Load the catalog into a fresh in-memory store, make the accounts and tokens, start a server."""
-    settings = Settings(store="memory", home=home, search_enabled=False, session_secret="s" * 48)
+def start_platform(home: Path, **overrides: object) -> tuple[Platform, KnowledgeGraph]:
+    """Load the catalog into a fresh in-memory store, make the accounts and tokens, start a server.
+
+    ``overrides`` are further settings (e.g. higher sign-in limits for browser journeys).
+    """
+    settings = Settings(
+        store="memory",
+        home=home,
+        search_enabled=False,
+        session_secret="s" * 48,
+        **overrides,  # type: ignore[arg-type]
+    )
     kg = KnowledgeGraph.open(settings)
     load_catalog(kg)
     accounts = AccountStore(kg.store)

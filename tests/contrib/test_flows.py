@@ -279,3 +279,40 @@ def test_browser_session_writes_need_the_csrf_token(platform: Platform) -> None:
         assert denied.status_code == 403 and denied.json()["where"] == "csrf"
         ok = browser.post("/experiences", json=report, headers={"X-CSRF-Token": csrf})
         assert ok.status_code == 201 and ok.json()["author"] == "webber"
+
+
+def test_slugs_the_pages_use_are_refused_or_avoided(platform: Platform) -> None:
+    """``/instruments/new`` is the publish form: an instrument named ``new`` would be unreachable."""
+    dev = platform.client("trusted-dev")
+    r = dev.post("/instruments", json={**INSTRUMENT, "slug": "new"})
+    assert r.status_code == 400 and r.json()["where"] == "slug" and "reserved" in r.json()["detail"]
+    r = dev.post("/instruments", json={**INSTRUMENT, "name": {"nl": "New", "en": "New"}})
+    assert r.status_code == 201, r.text
+    assert r.json()["id"].endswith("instrument/new-instrument")
+    assert platform.client().get("/instruments/new-instrument").status_code == 200
+
+
+def test_experiences_in_a_community_show_on_its_pages(platform: Platform) -> None:
+    """A report that names a community is listed on the community's and the case's page, with the
+    instrument it was about; the JSON aggregate of the instrument counts it too."""
+    case = {**CASE, "slug": "ervaringswijk", "name": {"nl": "Ervaringswijk", "en": "Experience district"}}
+    r = platform.client("trusted-webber").post("/cases", json=case)
+    assert r.status_code == 201 and r.json()["state"] == "approved", r.text
+    report = {
+        "instrument": "seeds-of-innovation",
+        "community": "ervaringswijk",
+        "context": "Gebruikt op de tweede bewonersavond in de Ervaringswijk.",
+        "what_worked": "De kaarten hielpen om over vertrouwen te praten.",
+        "rating": 5,
+    }
+    r = platform.client("trusted-dev").post("/experiences", json=report)
+    assert r.status_code == 201 and r.json()["state"] == "approved", r.text
+    anon = platform.client()
+    for path in ("/id/community/ervaringswijk", "/id/case/ervaringswijk"):
+        page = anon.get(path, headers={"Accept": "text/html"})
+        assert page.status_code == 200, page.text[:300]
+        assert report["context"] in page.text and report["what_worked"] in page.text, path
+        assert 'class="experience-instrument" href="/id/instrument/seeds-of-innovation"' in page.text
+        assert 'data-count="1"' in page.text
+    other = anon.get("/id/community/gas-erop", headers={"Accept": "text/html"})
+    assert report["context"] not in other.text

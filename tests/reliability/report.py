@@ -27,12 +27,16 @@ FAST_FILES = [
     "tests/api/test_request_limits.py",
     "tests/ingest/test_limits.py",
     "tests/ingest/test_parsers_property.py",
+    "tests/api/test_security_headers.py",
+    "tests/test_concurrency.py",
 ]
 TEST_FILES = [
     *FAST_FILES,
     "tests/api/test_openapi_fuzz.py",
     "tests/test_backup.py",
     "tests/test_crash_safety.py",
+    "tests/api/test_sparql_cancel.py",
+    "tests/web/test_xss.py",
 ]
 
 

@@ -30,7 +30,7 @@ def test_instrument_page_by_negotiation_keeps_rdf(client: TestClient) -> None:
     assert 'property="og:url" content="http://testserver/id/instrument/seeds-of-innovation"' in html
     assert '<meta name="twitter:card" content="summary">' in html
     assert "linkedin.com/sharing/share-offsite/?url=http%3A%2F%2Ftestserver%2Fid%2Finstrument" in html
-    assert 'data-block="timeline"' in html and 'data-block="experiences"' in html
+    assert 'data-block="experiences"' in html
     assert "Greenport" in html, "where the instrument is used"
     ttl = client.get("/id/instrument/seeds-of-innovation", headers={"Accept": "text/turtle"})
     assert ttl.headers["content-type"].startswith("text/turtle") and "seeds-of-innovation" in ttl.text

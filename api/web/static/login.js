@@ -13,7 +13,8 @@
       credentials: "same-origin",
       headers: { Accept: "application/json" }
     }).then(function (response) {
-      if (response.ok) {
+      // redirected: signed in, and sent on to `next` (whatever that page answers a script's fetch)
+      if (response.ok || response.redirected) {
         window.location.assign(response.redirected ? response.url : form.elements.next.value || "/");
         return null;
       }

@@ -290,3 +290,52 @@ def test_after_close_only_cached_queries_are_answered(fake: FakeEmbedder) -> Non
     with pytest.raises(RuntimeError, match="closed"):
         enc.encode("nieuw")
     enc.close()  # closing twice is harmless
+
+
+def test_two_embedders_encode_concurrent_batches_side_by_side_on_the_busy_threads() -> None:
+    """With two embedders (two encoder processes) a burst of queries is shared between them, each batch on
+    the busy thread count, every caller gets its own vector, and a lone query still gets the idle count."""
+    first, second = FakeEmbedder(delay_s=0.15), FakeEmbedder(delay_s=0.15)
+    enc = QueryEncoder(first, extra_embedders=[second], cache_size=0, idle_threads=2, busy_threads=1)
+    texts = [f"tegelijk {i}" for i in range(12)]
+    start = threading.Barrier(len(texts))
+
+    def ask(text: str) -> np.ndarray:
+        start.wait()
+        return enc.encode(text)
+
+    try:
+        lone = enc.encode("alleen")
+        with ThreadPoolExecutor(len(texts)) as pool:
+            vectors = list(pool.map(ask, texts))
+    finally:
+        enc.close()
+    np.testing.assert_allclose(lone, expected_vector("alleen"), rtol=1e-6)
+    for text, vector in zip(texts, vectors, strict=True):
+        np.testing.assert_allclose(vector, expected_vector(text), rtol=1e-6)
+    encoded = [t for one in (first, second) for call in one.calls for t in call]
+    assert sorted(encoded) == sorted(["alleen", *texts]), "every query encoded exactly once"
+    assert first.calls and second.calls, "both embedders took part of the burst"
+    lone_threads = [
+        n
+        for one in (first, second)
+        for call, n in zip(one.calls, one.threads, strict=True)
+        if call == ["alleen"]
+    ]
+    assert lone_threads == [2]
+    batch_threads = {
+        n for one in (first, second) for call, n in zip(one.calls, one.threads, strict=True) if len(call) > 1
+    }
+    assert batch_threads == {1}, "a batch is encoded on the busy count, one core per encoder"
+
+
+def test_extra_embedders_must_be_the_same_model(fake: FakeEmbedder) -> None:
+    """A second embedder of another model would give vectors of another space: refused at once."""
+
+    class Other(FakeEmbedder):
+        @property
+        def name(self) -> str:
+            return "other"
+
+    with pytest.raises(InvalidInput, match="same model"):
+        QueryEncoder(fake, extra_embedders=[Other()])
