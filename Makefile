@@ -58,7 +58,8 @@ contracts: install
 	$(BIN)/lint-imports
 
 pytest: install
-	$(BIN)/pytest -q --durations=25
+	# the browser tests must run, not skip, under make test
+	LCGRAPH_REQUIRE_BROWSER=1 $(BIN)/pytest -q --durations=25
 
 test: lint typecheck contracts pytest
 

@@ -82,7 +82,8 @@ def test_sparql_refusals_are_exit_2(home: Path) -> None:
 def test_export_import_round_trip_is_lossless(home: Path, tmp_path: Path) -> None:
     original = tmp_path / "original.nq"
     assert run(home, "export", "--format", "nq", "--output", str(original)).returncode == 0
-    for fmt in ("nq", "trig", "jsonld"):
+    # TriG is round-tripped in process (tests/kg/test_export_import.py); here the CLI's own paths
+    for fmt in ("nq", "jsonld"):
         dump = tmp_path / f"dump.{fmt}"
         r = run(home, "export", "--format", fmt, "--output", str(dump))
         assert r.returncode == 0, r.stderr

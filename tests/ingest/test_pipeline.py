@@ -4,10 +4,6 @@ atomic replacement and removal, bad files, and a process killed mid-ingest."""
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,39 +159,8 @@ def test_a_bad_file_is_reported_and_the_rest_goes_ahead(tmp_path: Path) -> None:
 
 
 @needs_corpus
-def test_killing_an_ingest_leaves_no_half_ingested_document(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    env = {**os.environ, "LCGRAPH_HOME": str(home)}
-    subprocess.run([sys.executable, "-m", "lcgraph.cli", "load"], env=env, check=True, capture_output=True)
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for i in range(8):  # enough work to be interrupted half-way
-        shutil.copy(CORPUS / "001_9e5f9df7b70c8960.txt", folder / f"rapport-{i}.txt")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lcgraph.cli", "ingest", str(folder)],
-        env=env,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stderr is not None
-    line = proc.stderr.readline()
-    while line and "ingested 2/" not in line:
-        line = proc.stderr.readline()
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    kg = KnowledgeGraph.open(Settings(home=home))
-    docs = list_documents(kg)
-    assert 2 <= len(docs) < 8
-    for d in docs:  # every registered document is complete: its document node and all its chunks
-        rows = select(kg, f"SELECT (COUNT(?c) AS ?n) WHERE {{ GRAPH <{d['graph']}> {{ ?c a <{LC}Chunk> }} }}")
-        assert int(rows[0]["n"]) > 50
-    registered = {d["graph"] for d in docs}
-    present = {g.value for g in kg.store.graphs() if "/graph/document/" in g.value}
-    assert present == registered  # no graph without its registry entry, and vice versa
-    again = run(kg, [str(folder)])
-    assert again.totals["failed"] == 0 and again.totals["unchanged"] == len(docs)
-    kg.close()
+# Killing an ingest half-way (kill -9, several rounds, then a re-run) is tested in
+# tests/test_crash_safety.py::test_kill_9_during_ingest_leaves_whole_documents_and_a_rerun_completes.
 
 
 @pytest.mark.parametrize(

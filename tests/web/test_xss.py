@@ -15,13 +15,15 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from rdflib import URIRef
 
+from kg.accounts import AccountStore
+from kg.accounts.credentials import new_session_key, sign, signing_key
 from kg.contributions import (
     AssessmentInput,
     Communities,
@@ -51,8 +53,10 @@ PAYLOADS = (
     f"{MARK} {{{{ 7*7 }}}} {{% raw %}} ${{7*7}}",
 )
 SLUG = "xss-kompas"
+PENDING_SLUG = "xss-wachtend"
 CASE_SLUG = "xss-wijk"
 AUTHOR = Principal(account_id="xss-mod", roles=frozenset({Role.MODERATOR}), via="token")
+PROPOSER = Principal(account_id="xss-dev", roles=frozenset({Role.DEVELOPER}), via="token")
 
 INJECTED = """() => {
   const bad = [];
@@ -76,6 +80,8 @@ def payload(i: int) -> str:
 @dataclass
 class Planted:
     graphs: list[str]
+    pending_item: str
+    session_cookie: str
 
 
 @pytest.fixture(scope="module")
@@ -142,9 +148,28 @@ def planted(search_kg: KnowledgeGraph, search_server: LiveServer) -> Iterator[Pl
     )
     subs = [instrument, experience, case, step, assessment]
     assert all(sub.state == "approved" for sub in subs), [sub.state for sub in subs]
-    yield Planted([sub.graph for sub in subs])
-    for sub in Submissions(search_kg).by_author(AUTHOR.account_id):
-        search_kg.remove_graph(URIRef(sub.graph))
+    # an untrusted developer's proposal: hostile text on the moderator's queue and review pages
+    pending = Instruments(search_kg).publish(
+        PROPOSER,
+        InstrumentInput(
+            slug=PENDING_SLUG,
+            name=SomeText(nl=payload(2)),
+            kind="tool",
+            purpose=SomeText(nl=payload(3)),
+            description=SomeText(nl=payload(4)),
+        ),
+    )
+    assert pending.state == "proposed"
+    accounts = AccountStore(search_kg.store)
+    if AUTHOR.account_id not in {a.id for a in accounts.accounts()}:
+        accounts.create(AUTHOR.account_id, name=payload(5), roles=[Role.MODERATOR])
+    key = new_session_key()
+    accounts.create_session(AUTHOR.account_id, ttl=timedelta(hours=1), session_key=key)
+    cookie = sign(signing_key(search_kg.settings), "session", key)
+    yield Planted([sub.graph for sub in subs], pending.id, cookie)
+    for who in ("xss-mod", "xss-dev"):
+        for sub in Submissions(search_kg).by_author(who):
+            search_kg.remove_graph(URIRef(sub.graph))
 
 
 PAGES = (
@@ -155,21 +180,50 @@ PAGES = (
 )
 
 
-@pytest.mark.parametrize("path", PAGES)
-@pytest.mark.parametrize("lang", ["nl", "en"])
-def test_hostile_text_stays_text(planted: Planted, english: Visitor, path: str, lang: str) -> None:
-    """No payload becomes markup or runs, in either language, and the payload text is visible."""
-    page: Any = english.page
+def check_page(visitor: Visitor, path: str, name: str) -> None:
+    """Open ``path`` and fail if a payload became markup or ran, or if no payload text is shown."""
+    page: Any = visitor.page
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    sep = "&" if "?" in path else "?"
-    english.visit(f"{path}{sep}lang={lang}", f"xss-{lang}-{path.strip('/').split('?')[0].replace('/', '-')}")
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    visitor.visit(path, name)
     found = page.evaluate(INJECTED)
     record("stored XSS in free-text fields", faults=len(PAYLOADS), inputs=1, lost=len(found["bad"]))
     assert not found["bad"], f"{path}: markup from a payload: {found['bad']}"
     assert found["ran"] is None, f"{path}: a payload ran ({found['ran']})"
     assert not dialogs, f"{path}: dialogs {dialogs}"
-    assert MARK in found["text"], f"{path}: the hostile fields are not shown, so nothing was checked"
+    shown = found["text"] + " ".join(
+        page.eval_on_selector_all("input, textarea", "els => els.map(e => e.value)")
+    )
+    assert MARK in shown, f"{path}: the hostile fields are not shown, so nothing was checked"
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_hostile_text_stays_text(planted: Planted, english: Visitor, path: str, lang: str) -> None:
+    """No payload becomes markup or runs, in either language, and the payload text is visible."""
+    sep = "&" if "?" in path else "?"
+    check_page(
+        english, f"{path}{sep}lang={lang}", f"xss-{lang}-{path.strip('/').split('?')[0].replace('/', '-')}"
+    )
+
+
+def test_hostile_text_stays_text_for_a_moderator(planted: Planted, english: Visitor) -> None:
+    """The queue, the review page (pending text), and the edit form prefilled with stored text."""
+    english.page.context.add_cookies(
+        [{"name": "lcgraph_session", "value": planted.session_cookie, "url": english.base}]
+    )
+    for path, name in (
+        ("/moderation", "xss-moderation-queue"),
+        (f"/moderation/review/{planted.pending_item}", "xss-moderation-item"),
+        (f"/instruments/{SLUG}/edit", "xss-edit-form"),
+        (f"/instruments/{SLUG}/experiences/new", "xss-experience-form"),
+    ):
+        check_page(english, path, name)
 
 
 def test_feeds_and_json_keep_payloads_as_data(planted: Planted, search_server: LiveServer) -> None:
