@@ -24,7 +24,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import get_kg
+from api.deps import kg_of
 from api.ratelimit import RateLimits
 from kg.accounts import AccountStore
 from kg.accounts.credentials import mac, sign, signing_key, unsign
@@ -72,7 +72,7 @@ class AuthState:
 
 def auth_state(request: Request) -> AuthState:
     """Return the application's authentication state, making it on first use (over the app's store)."""
-    kg = get_kg(request)
+    kg = kg_of(request)
     state: AuthState | None = getattr(request.app.state, "auth", None)
     if state is None or state.accounts.store is not kg.store:
         settings: Settings = request.app.state.settings

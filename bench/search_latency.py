@@ -36,6 +36,7 @@ Usage: python -m bench.search_latency [--entities N] [--chunks N] [--queries N] 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -409,6 +410,7 @@ def serve(app: Any) -> Iterator[str]:
             if not thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the benchmark server did not start")
             time.sleep(0.05)
+        gc.freeze()  # as the app's lifespan does in `lcgraph serve` (api/app.py)
         yield url
     finally:
         server.should_exit = True

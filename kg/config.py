@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         description="Where public SPARQL runs: worker processes killed at the time limit (process), threads "
         "that answer 503 but run on (thread), or auto: processes for the on-disk store, else threads.",
     )
+    public_mirror: bool = Field(
+        default=True,
+        description="Keep a copy of the approved graphs beside the embedded store (home/store-public) and "
+        "answer public reads from its union default graph, much faster than over a list of graphs at scale "
+        "(kg.public_mirror). Costs the disk space of the public data once more and a copy per write.",
+    )
     max_request_bytes: int = Field(
         default=10_000_000, gt=0, description="Largest HTTP request body accepted; larger ones get 413."
     )

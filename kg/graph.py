@@ -42,10 +42,11 @@ from kg.model import (
     SchemeView,
 )
 from kg.provenance import Triple
-from kg.revision import Revision, RevisionWatcher, next_revision, read_revision
-from kg.sparql import QueryOutcome
-from kg.sparql_process import make_executor
-from kg.store import ChangeSet, GraphStore, OxigraphStore, open_store
+from kg.public_mirror import PublicMirror
+from kg.revision import Revision, RevisionWatcher, is_revision_quad, next_revision, read_revision
+from kg.sparql import QueryExecutor, QueryOutcome
+from kg.sparql_process import ProcessQueryExecutor, make_executor
+from kg.store import ChangeSet, GraphStore, OxigraphStore, QueryResult, open_store
 from kg.terms import label_of, quad
 from ontology.vocab import LC, LCC, LCD, LCG, SCHEMA, concept
 
@@ -122,6 +123,7 @@ class KnowledgeGraph:
         # On-disk store: worker processes killed at the time limit; otherwise threads (kg.sparql_process).
         self.executor = make_executor(store, settings)
         self._lock = threading.Lock()
+        self._closed = False
         self._generation = 0
         self._label_cache: tuple[int, dict[str, Label]] | None = None
         self._visible_cache: tuple[int, list[ox.NamedNode]] | None = None
@@ -130,7 +132,21 @@ class KnowledgeGraph:
         # An embedded store belongs to this process; any other store may be shared with other processes,
         # whose writes we learn of through the dataset revision (see kg.revision).
         self.shared = not isinstance(store, OxigraphStore)
-        self._revision: Revision | None = read_revision(store) if self.shared else None
+        # The embedded store keeps a copy of its approved graphs for public reads (kg.public_mirror); the
+        # revision token, replaced by every write, tells at the next open whether that copy is current.
+        self.mirror = (
+            PublicMirror.beside(store)
+            if isinstance(store, OxigraphStore) and settings.public_mirror
+            else None
+        )
+        self._tracks_revision = self.shared or self.mirror is not None
+        self._revision: Revision | None = read_revision(store) if self._tracks_revision else None
+        self.public_executor = self.executor
+        if self.mirror is not None:
+            assert isinstance(store, OxigraphStore) and self._revision is not None
+            self.mirror.open_at(store, self._revision, self._approved_graphs)
+            self.public_executor = make_executor(self.mirror.store, settings)
+            store.write_hooks.append(self._follow_direct_write)
         self._watcher = (
             RevisionWatcher(self.refresh, settings.revision_poll_s).start()
             if self.shared and settings.revision_poll_s > 0
@@ -147,10 +163,18 @@ class KnowledgeGraph:
         return cls(open_store(settings), settings)
 
     def close(self) -> None:
-        """Stop watching the revision, release the query workers and the store."""
+        """Stop watching the revision, release the query workers, the mirror and the store (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
         if self._watcher is not None:
             self._watcher.stop()
         self.executor.close()
+        if isinstance(self.store, OxigraphStore) and self._follow_direct_write in self.store.write_hooks:
+            self.store.write_hooks.remove(self._follow_direct_write)
+        if self.mirror is not None:
+            self.public_executor.close()
+            self.mirror.close()
         self.store.close()
 
     # ----------------------------------------------------------------- registry and visibility
@@ -191,16 +215,59 @@ class KnowledgeGraph:
             if cached is not None and cached[0] == self._generation:
                 return list(cached[1])
             generation = self._generation
+        graphs = self._approved_graphs()
+        with self._lock:
+            self._visible_cache = (generation, graphs)
+        return list(graphs)
+
+    def _approved_graphs(self) -> list[ox.NamedNode]:
+        """Read the approved graphs from the registry (uncached; safe to call with the lock held)."""
         q = f"""SELECT ?g WHERE {{ GRAPH <{REGISTRY}> {{ ?g <{LC.reviewState}> <{APPROVED}> }} }}"""
         # A private graph stays private even if an imported registry claims it is approved.
-        graphs = [
+        return [
             row["g"]
             for row in self._select(q)
             if isinstance(row["g"], ox.NamedNode) and row["g"].value not in PRIVATE_GRAPHS
         ]
-        with self._lock:
-            self._visible_cache = (generation, graphs)
-        return list(graphs)
+
+    def _is_public_now(self, graph: str) -> bool:
+        """Tell whether the registry holds ``graph`` as approved (uncached; safe with the lock held)."""
+        if graph in PRIVATE_GRAPHS:
+            return False
+        return any(True for _ in self.store.quads(_n(graph), _n(LC.reviewState), _n(APPROVED), _n(REGISTRY)))
+
+    @property
+    def mirror_in_use(self) -> bool:
+        """Tell whether public reads go to the mirror of the approved graphs (kg.public_mirror)."""
+        return self.mirror is not None and self.mirror.usable
+
+    def public_query(self, q: str) -> QueryResult:
+        """Evaluate a trusted internal query over the public dataset: the mirror's union, else the list."""
+        if self.mirror is not None and self.mirror.usable:
+            return self.mirror.store.query(q, union_default_graph=True)
+        visible = self.visible_graphs()
+        return self.store.query(q, default_graph=visible, named_graphs=visible)
+
+    def route(
+        self, default_graph: Sequence[ox.NamedNode], named_graphs: Sequence[ox.NamedNode]
+    ) -> tuple[QueryExecutor | ProcessQueryExecutor, list[ox.NamedNode] | None, list[ox.NamedNode] | None]:
+        """Choose where a user query over this dataset runs, and how its dataset is given.
+
+        A dataset of public graphs only runs on the mirror: over its union default graph when it is the
+        whole public dataset (``None, None``), else over the given graphs, which the mirror holds under the
+        same names. A dataset with anything else (a moderator's, an owner's pending work) runs on the main
+        store over the graph list.
+        """
+        default, named = list(default_graph), list(named_graphs)
+        if self.mirror is None or not self.mirror.usable:
+            return self.executor, default, named
+        public = {g.value for g in self.visible_graphs()}
+        asked_default, asked_named = {g.value for g in default}, {g.value for g in named}
+        if not (asked_default <= public and asked_named <= public):
+            return self.executor, default, named
+        if asked_default == public and asked_named == public:
+            return self.public_executor, None, None
+        return self.public_executor, default, named
 
     def registry_entries(self) -> dict[str, RegistryEntry]:
         """Return the review state and submitter of every registered graph, keyed by graph IRI.
@@ -235,6 +302,8 @@ class KnowledgeGraph:
 
     def select_in(self, q: str, graphs: Sequence[ox.NamedNode]) -> list[dict[str, OxTerm]]:
         """Run a trusted internal SELECT over the given dataset (a principal's view, see kg.visibility)."""
+        if self.mirror_in_use and {g.value for g in graphs} == {g.value for g in self.visible_graphs()}:
+            return self._select(q, public=True)
         result = self.store.query(q, default_graph=list(graphs), named_graphs=list(graphs))
         assert isinstance(result, ox.QuerySolutions)
         names = [v.value for v in result.variables]
@@ -242,11 +311,7 @@ class KnowledgeGraph:
 
     def _select(self, q: str, *, public: bool = False) -> list[dict[str, OxTerm]]:
         """Run a SELECT over the whole store, or over the public dataset when ``public`` is set."""
-        if public:
-            visible = self.visible_graphs()
-            result = self.store.query(q, default_graph=visible, named_graphs=visible)
-        else:
-            result = self.store.query(q)
+        result = self.public_query(q) if public else self.store.query(q)
         assert isinstance(result, ox.QuerySolutions)
         names = [v.value for v in result.variables]
         return [{n: v for n in names if (v := sol[n]) is not None} for sol in result]
@@ -286,25 +351,43 @@ class KnowledgeGraph:
         return True
 
     def _with_revision(self, changes: ChangeSet) -> Revision | None:
-        """Add the replacement of the dataset revision to ``changes`` (shared stores; lock held).
+        """Add the replacement of the dataset revision to ``changes`` (shared stores, mirror; lock held).
 
         Returns the revision the store will hold after the write, or ``None`` when a write by another
         process went unnoticed so far (then the next :meth:`refresh` refreshes everything).
         """
-        if not self.shared:
+        if not self._tracks_revision:
             return None
         seen, remove, add, after = next_revision(self.store)
         changes.remove.extend(remove)
         changes.add.extend(add)
-        return after if seen == self._revision else None
+        # One process owns an embedded store: a token it did not write came from another KnowledgeGraph of
+        # this process on the same store object (tests), whose write it can simply follow.
+        return after if not self.shared or seen == self._revision else None
 
     def _apply(self, changes: ChangeSet) -> None:
-        """Apply a write's change set with the revision bump, and move to the next generation (lock held)."""
+        """Apply a write's change set with the revision bump, and move to the next generation (lock held).
+
+        The mirror of the approved graphs follows in its own transaction right after, still under the lock.
+        """
         after = self._with_revision(changes)
-        self.store.apply(changes)
+        touched = _graphs_touched(changes) if self.mirror is not None else set()
+        if self.mirror is not None:
+            self.mirror.writing.active = True  # our own write: _follow_direct_write leaves it to us
+        try:
+            self.store.apply(changes)
+        finally:
+            if self.mirror is not None:
+                self.mirror.writing.active = False
         self._generation += 1
-        if self.shared:
+        if self._tracks_revision:
             self._revision = after
+        if self.mirror is not None and after is not None:
+            assert isinstance(self.store, OxigraphStore)
+            if len(touched) > _MIRROR_REBUILD_ABOVE:
+                self.mirror.rebuild(self.store, self._approved_graphs(), after)
+            else:
+                self.mirror.sync(self.store, [(g, self._is_public_now(g)) for g in sorted(touched)], after)
 
     # ------------------------------------------------------------------------------- writes
 
@@ -446,20 +529,45 @@ class KnowledgeGraph:
         return existed
 
     def import_quads(self, quads: Sequence[ox.Quad], *, replace: bool = False) -> int:
-        """Add quads (an export of another lcgraph) in one transaction, optionally replacing all."""
+        """Add quads (an export of another lcgraph) in one transaction, optionally replacing all.
+
+        The other store's revision token is left out: it tells that store's readers of its writes, and this
+        write gets a token of its own.
+        """
         with self._lock:
             drop: list[ox.NamedNode | ox.DefaultGraph] = (
                 [*self.store.graphs(), ox.DefaultGraph()] if replace else []
             )
-            self._apply(ChangeSet(drop_graphs=drop, add=list(quads)))
+            self._apply(ChangeSet(drop_graphs=drop, add=[q for q in quads if not is_revision_quad(q)]))
         return len(quads)
 
     # --------------------------------------------------------------------------------- reads
 
+    def _follow_direct_write(self, changes: ChangeSet) -> None:
+        """Bring the mirror in line after a write that bypassed this object (``store.apply``/``load_quads``).
+
+        Such writes (the accounts graph, bulk loads in tools and tests) carry no revision token; the mirror
+        copies the public graphs they touched and keeps the token it had, which still matches the store.
+        """
+        if self.mirror is None or getattr(self.mirror.writing, "active", False):
+            return
+        touched = _graphs_touched(changes)
+        if not touched:
+            return  # private graphs only (accounts, audit): nothing public changed
+        with self._lock:
+            self._generation += 1  # cached visible graphs and labels may be stale too
+            revision = self._revision if self._revision is not None else frozenset()
+            assert isinstance(self.store, OxigraphStore)
+            if len(touched) > _MIRROR_REBUILD_ABOVE:
+                self.mirror.rebuild(self.store, self._approved_graphs(), revision)
+            else:
+                self.mirror.sync(self.store, [(g, self._is_public_now(g)) for g in sorted(touched)], revision)
+
     def sparql(self, text: str) -> QueryOutcome:
         """Run a public SPARQL query under the query policy."""
         visible = self.visible_graphs()
-        return self.executor.run(text, default_graph=visible, named_graphs=visible)
+        executor, default, named = self.route(visible, visible)
+        return executor.run(text, default_graph=default, named_graphs=named)
 
     def labels(self) -> dict[str, Label]:
         """Return the Dutch and English labels of every labelled node that is visible."""
@@ -487,9 +595,7 @@ class KnowledgeGraph:
 
     def exists(self, iri: str) -> bool:
         """Tell whether a visible graph says anything about ``iri``."""
-        q = f"ASK {{ <{iri}> ?p ?o }}"
-        visible = self.visible_graphs()
-        return bool(self.store.query(q, default_graph=visible, named_graphs=visible))
+        return bool(self.public_query(f"ASK {{ <{iri}> ?p ?o }}"))
 
     def values(self, iri: str) -> Values:
         """Return every visible (predicate -> objects) of ``iri``."""
@@ -526,7 +632,6 @@ class KnowledgeGraph:
 
     def facts(self, iri: str) -> list[Fact]:
         """Return every visible statement about ``iri`` with the sources of each."""
-        visible = self.visible_graphs()
         q = f"""
         PREFIX lc: <{LC._NS}> PREFIX prov: <{PROV}> PREFIX rdf: <{RDF}>
         SELECT ?g ?p ?o ?doc ?cite ?section ?method ?conf ?state WHERE {{ GRAPH ?g {{
@@ -535,7 +640,7 @@ class KnowledgeGraph:
             OPTIONAL {{ ?r prov:wasDerivedFrom ?doc }} OPTIONAL {{ ?r lc:citation ?cite }}
             OPTIONAL {{ ?r lc:section ?section }} OPTIONAL {{ ?r lc:extractionMethod ?method }}
             OPTIONAL {{ ?r lc:confidence ?conf }} OPTIONAL {{ ?r lc:reviewState ?state }} }} }} }}"""
-        result = self.store.query(q, default_graph=visible, named_graphs=visible)
+        result = self.public_query(q)
         assert isinstance(result, ox.QuerySolutions)
         labels = self.labels()
         by_key: dict[tuple[str, str], Fact] = {}
@@ -920,10 +1025,29 @@ class KnowledgeGraph:
         q = f"""CONSTRUCT {{ <{iri}> ?p ?o . ?o <{SKOS.prefLabel}> ?l . ?r ?rp ?ro }} WHERE {{
             {{ <{iri}> ?p ?o . OPTIONAL {{ ?o <{SKOS.prefLabel}> ?l }} }}
             UNION {{ ?r <{RDF.subject}> <{iri}> ; ?rp ?ro }} }}"""
-        visible = self.visible_graphs()
-        result = self.store.query(q, default_graph=visible, named_graphs=visible)
+        result = self.public_query(q)
         assert isinstance(result, ox.QueryTriples)
         return list(result)
+
+
+_MIRROR_REBUILD_ABOVE = 200
+"""A write touching more graphs than this (a whole import) rebuilds the mirror instead of syncing each."""
+
+
+def _graphs_touched(changes: ChangeSet) -> set[str]:
+    """Name the graphs whose content or registry entry a change set alters (what the mirror must follow)."""
+    touched = {g.value for g in changes.drop_graphs if isinstance(g, ox.NamedNode)}
+    registry = str(REGISTRY)
+    for q in (*changes.remove, *changes.add):
+        graph = q.graph_name
+        if not isinstance(graph, ox.NamedNode):
+            continue
+        if graph.value == registry:
+            if isinstance(q.subject, ox.NamedNode):
+                touched.add(q.subject.value)
+        else:
+            touched.add(graph.value)
+    return touched - PRIVATE_GRAPHS - {registry}
 
 
 def _val(term: OxTerm | None) -> str | None:

@@ -32,7 +32,14 @@ from kg.errors import LcGraphError
 from kg.store.base import GraphStore
 from ontology.vocab import LCG, SCHEMA
 
-__all__ = ["REVISION_PREDICATE", "Revision", "RevisionWatcher", "next_revision", "read_revision"]
+__all__ = [
+    "REVISION_PREDICATE",
+    "Revision",
+    "RevisionWatcher",
+    "is_revision_quad",
+    "next_revision",
+    "read_revision",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,11 @@ _PREDICATE = ox.NamedNode(str(REVISION_PREDICATE))
 
 def _revision_quads(store: GraphStore) -> list[ox.Quad]:
     return list(store.quads(_REGISTRY, _PREDICATE, None, _REGISTRY))
+
+
+def is_revision_quad(q: ox.Quad) -> bool:
+    """Tell whether ``q`` is a revision token (operational state of one store, never data to copy)."""
+    return q.predicate == _PREDICATE and q.subject == _REGISTRY and q.graph_name == _REGISTRY
 
 
 def read_revision(store: GraphStore) -> Revision:

@@ -232,10 +232,14 @@ class QueryExecutor:
         self,
         text: str,
         *,
-        default_graph: Sequence[ox.NamedNode],
-        named_graphs: Sequence[ox.NamedNode],
+        default_graph: Sequence[ox.NamedNode] | None,
+        named_graphs: Sequence[ox.NamedNode] | None,
     ) -> QueryOutcome:
         """Check and evaluate a query over the given dataset.
+
+        ``default_graph=None`` evaluates over the union of the store's named graphs (the public mirror
+        of kg.public_mirror, which holds the public dataset and nothing else); ``named_graphs=None`` lets
+        ``GRAPH`` reach every named graph of the store.
 
         Raises:
             QueryRejected: the policy refused it or it is not valid SPARQL.
@@ -251,7 +255,11 @@ class QueryExecutor:
         cancelled = threading.Event()
         try:
             future: Future[QueryOutcome] = self._pool.submit(
-                self._evaluate, plan, list(default_graph), list(named_graphs), cancelled
+                self._evaluate,
+                plan,
+                None if default_graph is None else list(default_graph),
+                None if named_graphs is None else list(named_graphs),
+                cancelled,
             )
         except RuntimeError:
             self._slots.release()
@@ -269,12 +277,17 @@ class QueryExecutor:
     def _evaluate(
         self,
         plan: QueryPlan,
-        default_graph: list[ox.NamedNode],
-        named_graphs: list[ox.NamedNode],
+        default_graph: list[ox.NamedNode] | None,
+        named_graphs: list[ox.NamedNode] | None,
         cancelled: threading.Event,
     ) -> QueryOutcome:
         try:
-            result = self.store.query(plan.text, default_graph=default_graph, named_graphs=named_graphs)
+            result = self.store.query(
+                plan.text,
+                default_graph=default_graph,
+                named_graphs=named_graphs,
+                union_default_graph=default_graph is None,
+            )
         except SyntaxError as exc:
             raise syntax_error(exc) from exc
         error: Exception | None = None

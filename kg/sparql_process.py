@@ -26,6 +26,7 @@ snapshot after a write is our cost, not the query's. Query-checking (the policy)
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -54,7 +55,7 @@ from kg.sparql import AskResult, GraphResult, QueryExecutor, QueryOutcome, Selec
 from kg.store.base import GraphStore
 from kg.store.oxigraph import OxigraphStore
 
-__all__ = ["Answer", "ProcessQueryExecutor", "answer_query", "make_executor"]
+__all__ = ["Answer", "ProcessQueryExecutor", "answer_query", "answer_query_async", "make_executor"]
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,8 @@ def answer_query(
     executor: QueryExecutor | ProcessQueryExecutor,
     text: str,
     *,
-    default_graph: Sequence[ox.NamedNode],
-    named_graphs: Sequence[ox.NamedNode],
+    default_graph: Sequence[ox.NamedNode] | None,
+    named_graphs: Sequence[ox.NamedNode] | None,
     select_format: str | None,
     graph_format: str | None,
 ) -> Answer:
@@ -112,8 +113,9 @@ def answer_query(
     Args:
         executor: the knowledge graph's executor.
         text: the query.
-        default_graph: the graphs the query's default graph is the union of.
-        named_graphs: the only graphs ``GRAPH`` may reach.
+        default_graph: the graphs the query's default graph is the union of; ``None``: every named graph
+            of the executor's store (the public mirror).
+        named_graphs: the only graphs ``GRAPH`` may reach; ``None``: every named graph of the store.
         select_format: the format for a SELECT/ASK result, ``None`` if none is acceptable.
         graph_format: the format for a CONSTRUCT/DESCRIBE result, ``None`` if none is acceptable.
 
@@ -132,6 +134,35 @@ def answer_query(
     is_graph = isinstance(outcome, GraphResult)
     name = graph_format if is_graph else select_format
     return Answer(is_graph, name, serialize(outcome, name) if name is not None else b"")
+
+
+async def answer_query_async(
+    executor: QueryExecutor | ProcessQueryExecutor,
+    text: str,
+    *,
+    default_graph: Sequence[ox.NamedNode] | None,
+    named_graphs: Sequence[ox.NamedNode] | None,
+    select_format: str | None,
+    graph_format: str | None,
+) -> Answer:
+    """:func:`answer_query` for the event loop: in a thread, unless a warm worker can take it at once."""
+    if isinstance(executor, ProcessQueryExecutor):
+        return await executor.answer_async(
+            text,
+            default_graph=default_graph,
+            named_graphs=named_graphs,
+            select_format=select_format,
+            graph_format=graph_format,
+        )
+    return await asyncio.to_thread(
+        answer_query,
+        executor,
+        text,
+        default_graph=default_graph,
+        named_graphs=named_graphs,
+        select_format=select_format,
+        graph_format=graph_format,
+    )
 
 
 @dataclass(frozen=True)
@@ -189,6 +220,11 @@ class _Snapshots:
         self._made = 0
         self._latest: _Snapshot | None = None
         self._kept: list[_Snapshot] = []
+
+    @property
+    def latest(self) -> _Snapshot | None:
+        """The newest snapshot made (maybe behind the store: compare its version)."""
+        return self._latest
 
     def current(self) -> _Snapshot:
         """Return a snapshot holding every write committed so far, making one if the store moved on."""
@@ -331,6 +367,32 @@ class _Pool:
                 self.idle.append(spare)
             return taken
 
+    def take_warm(self) -> tuple[_Worker, _Snapshot] | None:
+        """Take an idle worker that has the current snapshot open, without waiting for anything.
+
+        ``None`` when there is none, or when a snapshot must be taken first (a write since the last one)
+        or is being taken: the caller then goes the blocking way (:meth:`take`, :meth:`snapshot_for`).
+        """
+        if not self.snapshot_lock.acquire(blocking=False):
+            return None
+        try:
+            latest = self.snapshots.latest if self.snapshots is not None else None
+            if latest is None or latest.version != self.store.version:
+                return None
+        finally:
+            self.snapshot_lock.release()
+        with self.lock:
+            if self.closed:
+                return None
+            for i in range(len(self.idle) - 1, -1, -1):  # warm ones last in
+                worker = self.idle[i]
+                if worker.ready and worker.snapshot == latest.path:
+                    if worker.alive() and not worker.conn.poll(0):
+                        del self.idle[i]
+                        return worker, latest
+                    return None  # a dead one: the blocking path reaps and replaces it
+        return None
+
     def give_back(self, worker: _Worker) -> None:
         """Put a worker that answered back in line (last in, first out: it is warm)."""
         with self.lock:
@@ -427,8 +489,8 @@ class ProcessQueryExecutor:
         self,
         text: str,
         *,
-        default_graph: Sequence[ox.NamedNode],
-        named_graphs: Sequence[ox.NamedNode],
+        default_graph: Sequence[ox.NamedNode] | None,
+        named_graphs: Sequence[ox.NamedNode] | None,
     ) -> QueryOutcome:
         """Check and evaluate a query over the given dataset; see :meth:`kg.sparql.QueryExecutor.run`."""
         reply = self._evaluate(text, default_graph, named_graphs, None, None)
@@ -440,24 +502,114 @@ class ProcessQueryExecutor:
         self,
         text: str,
         *,
-        default_graph: Sequence[ox.NamedNode],
-        named_graphs: Sequence[ox.NamedNode],
+        default_graph: Sequence[ox.NamedNode] | None,
+        named_graphs: Sequence[ox.NamedNode] | None,
         select_format: str | None,
         graph_format: str | None,
     ) -> Answer:
         """Check, evaluate and serialise a query; see :func:`answer_query`."""
-        reply = self._evaluate(text, default_graph, named_graphs, select_format, graph_format)
+        return self._as_answer(self._evaluate(text, default_graph, named_graphs, select_format, graph_format))
+
+    @staticmethod
+    def _as_answer(reply: tuple[object, ...]) -> Answer:
         if reply[0] == "outcome":  # no format acceptable at all: the worker sent the result's kind
             return Answer(isinstance(reply[1], GraphResult), None, b"")
         _, is_graph, name, body = reply
         assert (name is None or isinstance(name, str)) and isinstance(body, bytes)
         return Answer(bool(is_graph), name, body)
 
+    async def answer_async(
+        self,
+        text: str,
+        *,
+        default_graph: Sequence[ox.NamedNode] | None,
+        named_graphs: Sequence[ox.NamedNode] | None,
+        select_format: str | None,
+        graph_format: str | None,
+    ) -> Answer:
+        """:meth:`answer` on the event loop: no thread hand-off in the common case.
+
+        Why: each hand-off to a thread and back costs about half a millisecond on our 2-core machines,
+        a good part of a light query's time (bench/graph_suite). When an idle worker already holds the
+        current snapshot and a slot is free, the query is sent and its answer awaited on the loop (the
+        socket watched with ``add_reader``); otherwise (a worker to start, a snapshot to take after a
+        write, every slot busy) the blocking path runs in a thread, as before. Same policy, limits and
+        answers either way; a cancelled request (the client went away) kills its worker.
+        """
+        check_query(text, max_chars=self.max_chars)
+        warm = self._pool.take_warm()
+        if warm is not None and not self._slots.acquire(blocking=False):
+            self._pool.give_back(warm[0])
+            warm = None
+        if warm is None:
+            return await asyncio.to_thread(
+                self.answer,
+                text,
+                default_graph=default_graph,
+                named_graphs=named_graphs,
+                select_format=select_format,
+                graph_format=graph_format,
+            )
+        worker, snapshot = warm
+        try:
+            request = self._request(default_graph, named_graphs, select_format, graph_format)
+            reply = await self._exchange_async(worker, snapshot, text, request)
+        except BaseException:
+            self._slots.release()
+            self._pool.kill(worker)
+            raise
+        self._slots.release()
+        self._pool.give_back(worker)
+        return self._as_answer(self._checked(reply))
+
+    async def _exchange_async(
+        self, worker: _Worker, snapshot: _Snapshot, text: str, request: tuple[object, ...]
+    ) -> tuple[object, ...]:
+        """Send a query to a warm worker and await its reply under the time limit."""
+        loop = asyncio.get_running_loop()
+        try:
+            worker.conn.send(("query", snapshot.kind, snapshot.path, text, *request))
+        except OSError as exc:
+            raise StoreUnavailable(f"the SPARQL worker is gone ({exc})", where="sparql") from exc
+        deadline = loop.time() + self.timeout_s
+        fd = worker.conn.fileno()
+        while True:
+            readable: asyncio.Future[None] = loop.create_future()
+
+            def wake(future: asyncio.Future[None] = readable) -> None:
+                if not future.done():
+                    future.set_result(None)
+
+            loop.add_reader(fd, wake)
+            try:
+                await asyncio.wait_for(readable, max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                log.warning(
+                    "SPARQL query stopped at the %g s limit; killing worker %d", self.timeout_s, worker.pid
+                )
+                raise QueryTimeout(self._timeout_message()) from None
+            finally:
+                loop.remove_reader(fd)
+                # uvloop's add_reader makes the descriptor non-blocking; recv() must block until the
+                # whole message is in (a large answer arrives in pieces), and the thread path expects it
+                os.set_blocking(fd, True)
+            try:
+                reply: tuple[object, ...] = worker.conn.recv()
+            except (EOFError, OSError):
+                raise StoreUnavailable(
+                    f"the SPARQL worker stopped unexpectedly (exit code {worker.process.poll()})",
+                    where="sparql",
+                ) from None
+            if reply[0] == "opened":  # not expected for a warm worker, but harmless
+                deadline = loop.time() + self.timeout_s
+                continue
+            return reply
+
     def _evaluate(
         self,
         text: str,
-        default_graph: Sequence[ox.NamedNode],
-        named_graphs: Sequence[ox.NamedNode],
+        default_graph: Sequence[ox.NamedNode] | None,
+        named_graphs: Sequence[ox.NamedNode] | None,
         select_format: str | None,
         graph_format: str | None,
     ) -> tuple[object, ...]:
@@ -479,16 +631,31 @@ class ProcessQueryExecutor:
             budget = deadline - time.monotonic()
             if budget <= 0:  # the wait for a slot used up the limit: do not start a doomed evaluation
                 raise QueryTimeout(self._timeout_message())
-            request = (
-                [g.value for g in default_graph],
-                [g.value for g in named_graphs],
-                self.row_cap,
-                select_format,
-                graph_format,
-            )
+            request = self._request(default_graph, named_graphs, select_format, graph_format)
             reply = self._in_worker(text, request, budget)
         finally:
             self._slots.release()
+        return self._checked(reply)
+
+    def _request(
+        self,
+        default_graph: Sequence[ox.NamedNode] | None,
+        named_graphs: Sequence[ox.NamedNode] | None,
+        select_format: str | None,
+        graph_format: str | None,
+    ) -> tuple[object, ...]:
+        """Build the query request's dataset and format part (see kg.sparql_worker's protocol)."""
+        return (
+            None if default_graph is None else [g.value for g in default_graph],
+            None if named_graphs is None else [g.value for g in named_graphs],
+            self.row_cap,
+            select_format,
+            graph_format,
+        )
+
+    @staticmethod
+    def _checked(reply: tuple[object, ...]) -> tuple[object, ...]:
+        """Raise the error a worker's reply stands for; return an answer or outcome reply as it is."""
         kind = reply[0]
         if kind == "rejected":
             _, message, reason, where = reply

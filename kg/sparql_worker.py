@@ -15,8 +15,9 @@ Protocol (pickled tuples over the socket; see :mod:`kg.sparql_process` for the p
 
 - worker -> parent at start: ``("ready", pid)``
 - parent -> worker: ``("query", snapshot_kind, snapshot_path, text, default, named, row_cap,
-  select_format, graph_format)``; both formats ``None`` asks for the materialised outcome instead of a
-  serialised body; ``None`` asks the worker to exit.
+  select_format, graph_format)``, where ``default``/``named`` are lists of graph IRIs or ``None`` (the
+  union of the snapshot's named graphs / all of them); both formats ``None`` asks for the materialised
+  outcome instead of a serialised body; ``None`` asks the worker to exit.
 - worker -> parent: ``("opened", path)`` after switching snapshots (before evaluating), then one of
   ``("answer", is_graph, format, body)`` (format ``None``: no acceptable format for this result),
   ``("outcome", outcome)``, ``("rejected", message, reason, where)``, ``("too-many-rows", message)`` or
@@ -76,15 +77,23 @@ def _evaluate(store: ox.Store, request: tuple[object, ...]) -> tuple[object, ...
     """Evaluate one query request on ``store`` and return the reply tuple."""
     _, _, _, text, default, named, row_cap, select_format, graph_format = request
     assert isinstance(text, str) and isinstance(row_cap, int)
-    assert isinstance(default, list) and isinstance(named, list)
+    assert default is None or isinstance(default, list)
+    assert named is None or isinstance(named, list)
     try:
         # The caller's dataset, exactly as OxigraphStore.query applies it: the visible graphs as the
-        # default graph (an empty list reaches nothing) and as the only graphs GRAPH may name.
-        result = store.query(
-            text,
-            default_graph=[ox.NamedNode(g) for g in default] or [EMPTY_GRAPH],
-            named_graphs=[ox.NamedNode(g) for g in named],
+        # default graph (an empty list reaches nothing) and as the only graphs GRAPH may name; no list:
+        # the union of the snapshot's named graphs (the public mirror holds nothing else).
+        named_nodes: list[ox.NamedNode | ox.BlankNode] | None = (
+            None if named is None else [ox.NamedNode(g) for g in named]
         )
+        if default is None:
+            result = store.query(text, use_default_graph_as_union=True, named_graphs=named_nodes)
+        else:
+            result = store.query(
+                text,
+                default_graph=[ox.NamedNode(g) for g in default] or [EMPTY_GRAPH],
+                named_graphs=named_nodes,
+            )
     except SyntaxError as exc:
         rejected = syntax_error(exc)
         return ("rejected", rejected.message, rejected.reason, rejected.where)

@@ -11,10 +11,7 @@ from ontology.vocab import LC, LCC
 
 
 def _count(kg: KnowledgeGraph, where: str) -> int:
-    visible = kg.visible_graphs()
-    result = kg.store.query(
-        f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {where} }}", default_graph=visible, named_graphs=visible
-    )
+    result = kg.public_query(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {where} }}")
     assert isinstance(result, ox.QuerySolutions)
     for row in result:
         n = row["n"]
@@ -24,11 +21,8 @@ def _count(kg: KnowledgeGraph, where: str) -> int:
 
 
 def _grouped(kg: KnowledgeGraph, where: str) -> dict[str, int]:
-    visible = kg.visible_graphs()
-    result = kg.store.query(
-        f"SELECT ?k (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {where} }} GROUP BY ?k ORDER BY DESC(?n) ?k",
-        default_graph=visible,
-        named_graphs=visible,
+    result = kg.public_query(
+        f"SELECT ?k (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {where} }} GROUP BY ?k ORDER BY DESC(?n) ?k"
     )
     assert isinstance(result, ox.QuerySolutions)
     out: dict[str, int] = {}

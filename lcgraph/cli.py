@@ -304,8 +304,7 @@ def export_(
         if fmt in QUAD_FORMATS:
             data = kg.store.dump(EXPORT_FORMATS[fmt])
         else:
-            visible = kg.visible_graphs()
-            result = kg.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graph=visible)
+            result = kg.public_query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
             assert isinstance(result, ox.QueryTriples)
             serialised = ox.serialize(list(result), format=EXPORT_FORMATS[fmt])
             assert isinstance(serialised, bytes)
@@ -517,7 +516,9 @@ def serve(
                     f"search ready: {counts['entities']} entities, {counts['chunks']} chunks "
                     f"({', '.join(f'{k}: {v}' for k, v in service.engine.status.items())})"
                 )
-            application = create_app(settings, kg=kg, search_service=service)
+            # the app closes both at shutdown: after SIGTERM uvicorn re-raises it, and the finally
+            # blocks here do not run (closing twice is harmless)
+            application = create_app(settings, kg=kg, search_service=service, close_on_shutdown=True)
             where = f"http://{settings.host}:{settings.port}/"
             out.print(f"lcgraph serving on {where} (data: {settings.home.resolve()})")
             uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")

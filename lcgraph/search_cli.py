@@ -7,6 +7,7 @@ changed since they were saved, with a progress bar), answers, and exits.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,9 +29,15 @@ T = TypeVar("T")
 
 @contextmanager
 def open_search(settings: Settings | None = None) -> Iterator[SearchService]:
-    """Open the graph and the search service, showing index-building progress on stderr."""
+    """Open the graph and the search service, showing index-building progress on stderr.
+
+    A command asks one question and exits, so unless ``LCGRAPH_SEARCH_QUERY_PROCESSES`` says otherwise it
+    starts one query encoder process, not the server's pool (each loads the models: ~200 MB, seconds).
+    """
     settings = settings or Settings()
-    with _graph() as kg, _progress() as progress:
+    if "LCGRAPH_SEARCH_QUERY_PROCESSES" not in os.environ:
+        settings = settings.model_copy(update={"search_query_processes": 1})
+    with _graph(one_query=True) as kg, _progress() as progress:
         service: SearchService | None = None
         try:
             service = SearchService.open(kg, settings, progress=progress)

@@ -8,6 +8,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+from kg.revision import is_revision_quad
 from kg.terms import to_rdflib
 
 
@@ -31,3 +32,8 @@ def assert_isomorphic(left: set[ox.Quad], right: set[ox.Quad]) -> None:
 def read_quads(path: Path, fmt: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> set[ox.Quad]:
     """Parse a dataset file into a set of quads."""
     return {q for q in ox.parse(path=str(path), format=fmt) if isinstance(q, ox.Quad)}
+
+
+def without_revision(quads: set[ox.Quad]) -> set[ox.Quad]:
+    """Leave out the store's revision token (kg.revision), which each store keeps for itself."""
+    return {q for q in quads if not is_revision_quad(q)}

@@ -150,6 +150,10 @@ def test_serve_without_search_answers_503(home: Path) -> None:
         assert response.status_code == 503
         assert response.headers["content-type"].startswith("application/problem+json")
         assert httpx.get(url + "/instruments", timeout=10).status_code == 200
+        sparql = httpx.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+        assert sparql.status_code == 200  # its worker reads a store snapshot the server made
+        snapshots = list((home / "sparql-snapshots").glob(f"{server.pid}-*"))
+        assert snapshots
     finally:
         server.terminate()
         try:
@@ -158,3 +162,6 @@ def test_serve_without_search_answers_503(home: Path) -> None:
             server.kill()
             server.wait()
     assert server.returncode is not None
+    # SIGTERM closed the store (uvicorn re-raises the signal after its shutdown, so the app closes it):
+    # the snapshots are gone, and the store was flushed rather than left to a log replay at the next start
+    assert not [p for p in snapshots if p.exists()]

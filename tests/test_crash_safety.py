@@ -159,7 +159,23 @@ def observe(kg: KnowledgeGraph) -> tuple[Model, list[str]]:
         if info.content_hash != content_hash(expected):
             problems.append(f"{iri}: the registry hash is not the hash of {title_of(op)}")
         state[op.graph] = (op.index, info.review_state)
+    problems += mirror_problems(kg)
     return state, problems
+
+
+def mirror_problems(kg: KnowledgeGraph) -> list[str]:
+    """Check that the public mirror (kg.public_mirror) holds exactly the approved crash graphs, in full."""
+    if kg.mirror is None or not kg.mirror_in_use:
+        return ["the public mirror is not in use after the restart"]
+    approved = {g.value for g in kg.visible_graphs() if g.value.startswith(BASE)}
+    mirrored = {g.value for g in kg.mirror.store.graphs() if g.value.startswith(BASE)}
+    problems = [f"{iri}: approved but not in the mirror" for iri in sorted(approved - mirrored)]
+    problems += [f"{iri}: in the mirror but not approved" for iri in sorted(mirrored - approved)]
+    for iri in sorted(approved & mirrored):
+        node = ox.NamedNode(iri)
+        if set(kg.mirror.store.quads(None, None, None, node)) != set(kg.store.quads(None, None, None, node)):
+            problems.append(f"{iri}: the mirror's copy differs from the store")
+    return problems
 
 
 def _open(home: Path) -> KnowledgeGraph:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
-from api.deps import get_kg, get_settings
+from api.deps import kg_of, settings_of
 from kg.backup import server_backup_dir, snapshot
 from kg.config import Settings
 from kg.graph import KnowledgeGraph
@@ -43,8 +43,8 @@ async def backup(
     _principal: Annotated[Principal, Depends(require(Permission.BACKUP_CREATE))],
 ) -> BackupResponse:
     """Checkpoint the store and copy the search indexes into ``home/backups/<time>-<random>/``."""
-    kg: KnowledgeGraph = get_kg(request)
-    settings: Settings = get_settings(request)
+    kg: KnowledgeGraph = kg_of(request)
+    settings: Settings = settings_of(request)
     search = getattr(request.app.state, "search", None)
     guard: AbstractContextManager[Any] | None = search.engine.sync_lock if search is not None else None
     target = server_backup_dir(settings.home).resolve()

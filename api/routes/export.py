@@ -39,7 +39,9 @@ def _export(kg: KnowledgeGraph, principal: Principal, fmt: str) -> bytes:
         data = [q for g in graphs for q in kg.store.quads(None, None, None, g)]
         out = ox.serialize(data, format=rdf_format)
     else:
-        result = kg.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graph=graphs)
+        construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+        public = {g.value for g in graphs} == {g.value for g in kg.visible_graphs()}
+        result = kg.public_query(construct) if public else kg.store.query(construct, default_graph=graphs)
         assert isinstance(result, ox.QueryTriples)
         out = ox.serialize(list(result), format=rdf_format)
     assert isinstance(out, bytes)

@@ -11,13 +11,13 @@ router = APIRouter(tags=["status"])
 
 
 @router.get("/healthz", summary="Liveness: the process answers")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     """Answer as long as the process runs."""
     return {"status": "ok"}
 
 
 @router.get("/readyz", summary="Readiness: the store is open and the ontology is loaded")
-def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse:
     """Answer 200 when queries can be served, 503 with the reason otherwise."""
     kg = getattr(request.app.state, "kg", None)
     if kg is None:
@@ -27,4 +27,6 @@ def readyz(request: Request) -> JSONResponse:
         return JSONResponse(
             {"status": "empty", "detail": "no ontology loaded; run `lcgraph load`"}, status_code=503
         )
-    return JSONResponse({"status": "ready", "graphs": len(graphs)})
+    # where public reads are answered (kg.public_mirror): "mirror", or "graph list" (no mirror, or it failed)
+    public_reads = "mirror" if kg.mirror_in_use else "graph list"
+    return JSONResponse({"status": "ready", "graphs": len(graphs), "public_reads": public_reads})

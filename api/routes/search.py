@@ -14,8 +14,12 @@ from kg.search.service import SearchService
 router = APIRouter(tags=["search"])
 
 
-def get_search(request: Request) -> SearchService:
-    """Return the application's search service, or answer 503 when search is off."""
+async def get_search(request: Request) -> SearchService:
+    """Return the application's search service, or answer 503 when search is off.
+
+    A coroutine although it does not wait: FastAPI runs a plain function on a worker thread, a hop
+    that every search request would pay on top of the one for its endpoint.
+    """
     service: SearchService | None = getattr(request.app.state, "search", None)
     if service is None:
         raise SearchUnavailable(

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 from kg.errors import InvalidInput
 from kg.model import Label
@@ -53,6 +54,7 @@ __all__ = [
     "NAME_WEIGHT",
     "Candidate",
     "DocumentSource",
+    "PreparedQuery",
     "SearchEngine",
     "SyncReport",
 ]
@@ -123,7 +125,7 @@ class SyncReport:
         return any(self.encoded.values()) or any(self.removed.values())
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     """One entity's evidence for a query."""
 
@@ -132,13 +134,77 @@ class Candidate:
     lexical: float = 0.0
     name: float = 0.0
     matched_terms: tuple[str, ...] = ()
-    concepts: list[ConceptMatch] = field(default_factory=list)
+    concepts: Sequence[ConceptMatch] = ()
     graph: float = 0.0
 
     @property
     def score(self) -> float:
         """The fused score."""
         return self.dense + self.lexical + self.name + self.graph
+
+
+@dataclass(slots=True)
+class PreparedQuery:
+    """A query checked ahead of its vector, and what scoring found (see :meth:`SearchEngine.prepare`)."""
+
+    query: str
+    lang: str | None
+    types: set[str] | None
+    filters: dict[str, frozenset[str]]
+    pool: int | None
+    lexical: bool
+    dense: bool
+    graph: bool
+    entities: Mapping[str, EntityDoc]
+    """The engine's entities when the query was planned (one generation for the whole scoring)."""
+    candidates: dict[str, Candidate] = field(default_factory=dict)
+    mentioned: list[ConceptMatch] = field(default_factory=list)
+    """The concepts the query mentions (empty when ``graph`` is off), known once it is scored."""
+    scored: bool = False
+
+
+@dataclass(frozen=True)
+class FacetCodes:
+    """Every ``(facet, concept id)`` of the entities as a number, for counting facets with numpy.
+
+    Attributes:
+        entities: the entities numbered (one sync's); the codes hold for these documents only.
+        pairs: the pairs of the facets in :data:`FACETS`, in facet order, then by concept id; a code is
+            a position in this list.
+        of: entity id -> the codes of its pairs.
+    """
+
+    entities: Mapping[str, EntityDoc]
+    pairs: list[tuple[str, str]]
+    of: dict[str, npt.NDArray[np.intp]]
+
+    @classmethod
+    def build(cls, entities: Mapping[str, EntityDoc]) -> FacetCodes:
+        """Return the codes of the facet values of ``entities`` (built once per sync)."""
+        order = {facet: i for i, facet in enumerate(FACETS)}
+        found = {pair for doc in entities.values() for pair in doc.facet_pairs if pair[0] in order}
+        pairs = sorted(found, key=lambda pair: (order[pair[0]], pair[1]))
+        code = {pair: i for i, pair in enumerate(pairs)}
+        of = {
+            doc.id: np.fromiter((code[p] for p in doc.facet_pairs if p in code), dtype=np.intp)
+            for doc in entities.values()
+        }
+        return cls(entities, pairs, of)
+
+    def count(self, entity_ids: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
+        """Return facet -> ``(concept id, entities having it)``, most frequent first, then by id."""
+        of = self.of
+        empty = np.zeros(0, dtype=np.intp)
+        codes = np.concatenate([of.get(entity_id, empty) for entity_id in entity_ids] or [empty])
+        counts = np.bincount(codes, minlength=len(self.pairs))
+        out: dict[str, list[tuple[str, int]]] = {}
+        found = np.flatnonzero(counts)
+        for code, n in zip(found.tolist(), counts[found].tolist(), strict=True):
+            facet, value = self.pairs[code]
+            out.setdefault(facet, []).append((value, n))
+        for values in out.values():
+            values.sort(key=lambda item: -item[1])  # stable: equal counts stay in id order
+        return out
 
 
 def _fingerprint(ids: Iterable[str]) -> str:
@@ -307,10 +373,11 @@ class SearchEngine:
         self.chunks: dict[str, ChunkDoc] = {}
         self._vector_ids: dict[str, list[str]] = {}
         self._sentence_ids: dict[str, list[str]] = {}
-        self._chunks_mentioning: dict[str, list[str]] = {}
+        self._passage_chunks: dict[str, list[tuple[ChunkDoc, str]]] = {}
         self.bm25 = BM25Index(field_boosts={"name": 3.0})
         self._bm25_digest: dict[str, str] = {}
         self.concept_labels: dict[str, Label] = {}
+        self.facet_codes = FacetCodes.build({})
         self.matcher = ConceptMatcher([])
         self.listeners: list[Callable[[SyncReport], None]] = []
         self.status: dict[str, str] = {}
@@ -392,10 +459,14 @@ class SearchEngine:
         sentence_ids: dict[str, list[str]] = {}
         for item in sentence_texts:
             sentence_ids.setdefault(item.split("|", 1)[0], []).append(item)
-        mentioning: dict[str, list[str]] = {}
+        # per entity, the chunks that mention it and are not lists, with their vector ids: computed once
+        # per sync instead of hashing every chunk's text for every search result
+        mentioning: dict[str, list[tuple[ChunkDoc, str]]] = {}
         for chunk in chunks.values():
-            for entity in chunk.mentions:
-                mentioning.setdefault(entity, []).append(chunk.id)
+            if chunk.mentions and not _is_list(chunk):
+                vector_id = f"{chunk.id}|{chunk.digest()}"
+                for entity in chunk.mentions:
+                    mentioning.setdefault(entity, []).append((chunk, vector_id))
         for doc_id in list(self._bm25_digest):
             if doc_id not in entities:
                 self.bm25.remove(doc_id)
@@ -408,10 +479,11 @@ class SearchEngine:
                 self.bm25.add(doc.id, fields, None)
                 self._bm25_digest[doc.id] = digest
         self.entities = entities
+        self.facet_codes = FacetCodes.build(entities)
         self.chunks = chunks
         self._vector_ids = vector_ids
         self._sentence_ids = sentence_ids
-        self._chunks_mentioning = mentioning
+        self._passage_chunks = mentioning
         self.bm25.prepare()
         self.concept_labels = self.source.concept_labels()
         self.matcher = self.source.concept_matcher()
@@ -503,6 +575,25 @@ class SearchEngine:
                 scores[entity] = score
         return scores
 
+    def prepare(
+        self,
+        query: str,
+        *,
+        types: Sequence[str] | None = None,
+        filters: Mapping[str, Sequence[str]] | None = None,
+        lexical: bool = True,
+        dense: bool = True,
+        graph: bool = True,
+        pool: int | None = CANDIDATE_POOL,
+    ) -> PreparedQuery:
+        """Check a query and its restrictions before it is encoded; pass the result to :meth:`score`.
+
+        The arguments are those of :meth:`score`; a bad query or filter raises :class:`InvalidInput` here,
+        not after the encoder's work. After :meth:`score`, the plan also tells the query's language and the
+        concepts it mentions (so a caller need not detect or match them again). Use a plan once.
+        """
+        return self._plan(query, types, filters, lexical=lexical, dense=dense, graph=graph, pool=pool)
+
     def score(
         self,
         query: str,
@@ -514,6 +605,7 @@ class SearchEngine:
         graph: bool = True,
         vector: np.ndarray | None = None,
         pool: int | None = CANDIDATE_POOL,
+        prepared: PreparedQuery | None = None,
     ) -> list[Candidate]:
         """Score entities for a query; return every candidate that passes the filters, best first.
 
@@ -527,55 +619,99 @@ class SearchEngine:
             vector: the query vector, if already encoded.
             pool: nearest vectors and best BM25 hits to consider (None: all). Ignored when ``types`` or
                 ``filters`` restrict the results, so a filtered search still ranks every entity that passes.
+            prepared: what :meth:`prepare` returned for ``query``; its settings replace ``types`` to
+                ``pool``, and it is filled in here.
         """
+        if prepared is None:
+            plan = self._plan(query, types, filters, lexical=lexical, dense=dense, graph=graph, pool=pool)
+        elif prepared.query != query or prepared.scored:
+            raise InvalidInput("the prepared query is another query or was scored before", where="prepared")
+        else:
+            plan = prepared
+        plan.scored = True
+        dense_hits: Future[dict[str, float]] | None = None
+        if plan.dense:
+            qvec = self.query_vector(query) if vector is None else vector
+            # faiss releases the interpreter lock: the entity search runs beside BM25 on the other core
+            dense_hits = self._pool.submit(self.dense_scores, qvec, k=plan.pool)
+        self._score_lexical(plan)
+        candidates = plan.candidates
+        if dense_hits is not None:
+            entities, types_, filters_ = plan.entities, plan.types, plan.filters
+            restricted = types_ is not None or bool(filters_)
+            for entity_id, cosine in dense_hits.result().items():
+                c = candidates.get(entity_id)
+                if c is None:
+                    doc = entities.get(entity_id)
+                    if doc is None or (restricted and not _passes(doc, types_, filters_)):
+                        continue
+                    c = candidates[entity_id] = Candidate(doc)
+                c.dense = cosine
+        if plan.dense and plan.lexical and plan.pool is not None:
+            self._fill_dense(candidates, qvec)
+        mentioned = plan.mentioned
+        if mentioned:
+            wanted = [(m, m.facet, m.concept) for m in mentioned]
+            for c in candidates.values():
+                facets = c.doc.facets
+                c.concepts = [m for m, facet, concept in wanted if concept in facets.get(facet, ())]
+                c.graph = GRAPH_WEIGHT * min(len(c.concepts), GRAPH_MAX_SHARED)
+        # the key adds the channels as Candidate.score does, without a property call per candidate
+        return sorted(
+            candidates.values(), key=lambda c: (-(c.dense + c.lexical + c.name + c.graph), c.doc.id)
+        )
+
+    def _plan(
+        self,
+        query: str,
+        types: Sequence[str] | None,
+        filters: Mapping[str, Sequence[str]] | None,
+        *,
+        lexical: bool,
+        dense: bool,
+        graph: bool,
+        pool: int | None,
+    ) -> PreparedQuery:
+        """Check a query and its restrictions; return a plan with no candidates yet."""
         check_query(query)
         wanted_types = set(types) if types else None
         wanted_filters = self.check_filters(normalise_filters(filters))
-        lang = detect_language(query)
         if wanted_types or wanted_filters:
             pool = None
-        candidates: dict[str, Candidate] = {}
+        return PreparedQuery(
+            query=query,
+            lang=detect_language(query),
+            types=wanted_types,
+            filters=wanted_filters,
+            pool=pool,
+            lexical=lexical,
+            dense=dense,
+            graph=graph,
+            entities=self.entities,
+        )
 
-        def candidate(entity_id: str) -> Candidate | None:
-            found = candidates.get(entity_id)
-            if found is not None:
-                return found
-            doc = self.entities.get(entity_id)
-            if doc is None or not _passes(doc, wanted_types, wanted_filters):
-                return None
-            found = candidates[entity_id] = Candidate(doc=doc)
-            return found
-
-        dense_hits: Future[dict[str, float]] | None = None
-        if dense:
-            qvec = self.query_vector(query) if vector is None else vector
-            # faiss releases the interpreter lock: the entity search runs beside BM25 on the other core
-            dense_hits = self._pool.submit(self.dense_scores, qvec, k=pool)
-        if lexical:
-            weight = LEXICAL_WEIGHT[lang] if dense else 1.0
+    def _score_lexical(self, plan: PreparedQuery) -> None:
+        """Add the BM25 and name-match candidates and the query's concepts to ``plan`` (needs no vector)."""
+        if plan.lexical:
+            weight = LEXICAL_WEIGHT[plan.lang] if plan.dense else 1.0
             with self._lock.read():
-                hits = self.bm25.search(query, lang=lang, k=pool or max(1, len(self.bm25)))
+                hits = self.bm25.search(plan.query, lang=plan.lang, k=plan.pool or max(1, len(self.bm25)))
             best = max((hit.score - 1000.0 * hit.name_score for hit in hits), default=0.0)
+            candidates, entities, types_, filters_ = plan.candidates, plan.entities, plan.types, plan.filters
+            restricted = types_ is not None or bool(filters_)
             for hit in hits:
-                if (c := candidate(hit.doc_id)) is None:
-                    continue
+                c = candidates.get(hit.doc_id)
+                if c is None:
+                    doc = entities.get(hit.doc_id)
+                    if doc is None or (restricted and not _passes(doc, types_, filters_)):
+                        continue
+                    c = candidates[hit.doc_id] = Candidate(doc)
                 bm25 = hit.score - 1000.0 * hit.name_score
                 c.lexical = weight * (bm25 / best if best > 0 else 0.0)
                 c.name = NAME_WEIGHT * hit.name_score
                 c.matched_terms = hit.matched_terms
-        if dense_hits is not None:
-            for entity_id, cosine in dense_hits.result().items():
-                if (c := candidate(entity_id)) is not None:
-                    c.dense = cosine
-        if dense and lexical and pool is not None:
-            self._fill_dense(candidates, qvec)
-        if graph:
-            mentioned = self.matcher.match(query)
-            if mentioned:
-                for c in candidates.values():
-                    c.concepts = [m for m in mentioned if m.concept in c.doc.facet(m.facet)]
-                    c.graph = GRAPH_WEIGHT * min(len(c.concepts), GRAPH_MAX_SHARED)
-        return sorted(candidates.values(), key=lambda c: (-c.score, c.doc.id))
+        if plan.graph:
+            plan.mentioned = self.matcher.match(plan.query)
 
     def check_filters(self, filters: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
         """Raise :class:`InvalidInput` for a filter value naming no known concept (if labels are known)."""
@@ -610,14 +746,20 @@ class SearchEngine:
         missing = [c for c in candidates.values() if c.dense == 0.0]
         if not missing:
             return
+        ids: list[str] = []
+        owners: list[Candidate] = []
         with self._lock.read():
-            ids = [vid for c in missing for vid in self._vector_ids.get(c.doc.id, [])]
+            vector_ids = self._vector_ids
+            for c in missing:
+                found = vector_ids.get(c.doc.id)
+                if found:
+                    ids.extend(found)
+                    owners.extend([c] * len(found))
             if not ids:
                 return
-            scores = self._entities_channel.index.vectors(ids) @ vector
-        for vector_id, score in zip(ids, scores, strict=True):
-            c = candidates[vector_id.split("|", 1)[0]]
-            c.dense = max(c.dense, float(score)) if c.dense else float(score)
+            scores = (self._entities_channel.index.vectors(ids) @ vector).tolist()
+        for c, score in zip(owners, scores, strict=True):
+            c.dense = max(c.dense, score) if c.dense else score
 
     def best_passage(
         self, entity_id: str, vector: np.ndarray, *, documents: bool = True
@@ -632,16 +774,12 @@ class SearchEngine:
                 doc = self.entities[entity_id]
                 _, lang, position, _ = sentence_ids[row].split("|")
                 best = (float(scores[row]), doc.sentences[lang][int(position)], None)
-            chunk_ids = [
-                c
-                for c in (self._chunks_mentioning.get(entity_id, []) if documents else [])
-                if not _is_list(self.chunks[c])
-            ]
-            if chunk_ids:
-                vector_ids = [f"{c}|{self.chunks[c].digest()}" for c in chunk_ids]
+            passage_chunks = self._passage_chunks.get(entity_id, []) if documents else []
+            if passage_chunks:
+                vector_ids = [vector_id for _, vector_id in passage_chunks]
                 scores = self._chunks_channel.index.vectors(vector_ids) @ vector
                 row = int(np.argmax(scores))
-                chunk = self.chunks[chunk_ids[row]]
+                chunk = passage_chunks[row][0]
                 # a document passage must beat the item's own description clearly to be shown instead
                 if best is None or float(scores[row]) > best[0] + CHUNK_PASSAGE_MARGIN:
                     best = (float(scores[row]), chunk.text, chunk)

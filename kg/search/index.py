@@ -490,11 +490,16 @@ class VectorIndex:
         Raises:
             InvalidInput: an id is not stored.
         """
-        items = _check_ids(ids, unique=False)
-        missing = [item for item in items if item not in self._label_of]
-        if missing:
-            raise InvalidInput(f"no vector stored under {missing[0]!r}", where="ids")
-        return self._reconstruct(np.asarray([self._label_of[item] for item in items], dtype=np.int64))
+        if isinstance(ids, str) or not isinstance(ids, Sequence):
+            _check_ids(ids, unique=False)  # raises, saying why
+        label_of = self._label_of
+        try:  # every stored id is a non-empty string: one lookup per id checks it (searches call this)
+            labels = [label_of[item] for item in ids]
+        except (KeyError, TypeError):
+            items = _check_ids(ids, unique=False)
+            missing = [item for item in items if item not in label_of]
+            raise InvalidInput(f"no vector stored under {missing[0]!r}", where="ids") from None
+        return self._reconstruct(np.asarray(labels, dtype=np.int64))
 
     def search(self, queries: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
         """Return the ``k`` stored vectors with the highest inner product with each query.
@@ -515,13 +520,11 @@ class VectorIndex:
         if not len(self) or not len(matrix):
             return [[] for _ in range(len(matrix))]
         scores, labels = self._index.search(matrix, min(k, len(self)))
+        id_of = self._id_of
+        # as plain Python numbers first: reading numpy scalars one at a time costs more than the search
         return [
-            [
-                (self._id_of[int(label)], float(score))
-                for score, label in zip(row_s, row_l, strict=True)
-                if label >= 0
-            ]
-            for row_s, row_l in zip(scores, labels, strict=True)
+            [(id_of[label], score) for score, label in zip(row_s, row_l, strict=True) if label >= 0]
+            for row_s, row_l in zip(scores.tolist(), labels.tolist(), strict=True)
         ]
 
     def save(self, directory: str | os.PathLike[str], *, embedder: str, fingerprint: str) -> Manifest:

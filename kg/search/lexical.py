@@ -563,19 +563,24 @@ class BM25Index:
             # keep ties at the cut: take everything scoring at least the k-th best
             kth = np.partition(total[found], len(found) - k)[len(found) - k]
             found = found[total[found] >= kth]
+        # plain Python numbers, and hits built only for the k best (score descending, then id)
+        doc_ids = matrix.doc_ids
+        found_ids = [doc_ids[column] for column in found.tolist()]
+        totals = total[found].tolist()
+        lexical = scores[found].tolist()
+        order = sorted(range(len(found_ids)), key=lambda i: (-totals[i], found_ids[i]))[:k]
+        ordered_stems = sorted(stems)
+        docs = self._docs
         hits = []
-        for column in found:
-            doc_id = matrix.doc_ids[column]
-            tf = self._docs[doc_id].tf
+        for i in order:
+            doc_id = found_ids[i]
+            tf = docs[doc_id].tf
             hits.append(
                 LexicalHit(
                     doc_id=doc_id,
-                    score=float(total[column]),
-                    matched_terms=tuple(sorted(stem for stem in stems if stem in tf))
-                    if scores[column]
-                    else (),
+                    score=totals[i],
+                    matched_terms=tuple([stem for stem in ordered_stems if stem in tf]) if lexical[i] else (),
                     name_score=names.get(doc_id, 0.0),
                 )
             )
-        hits.sort(key=lambda hit: (-hit.score, hit.doc_id))
-        return hits[:k]
+        return hits

@@ -81,6 +81,7 @@ class SearchService:
         self.index_lock = index_lock
         self.last_sync: SyncReport | None = None
         self.last_sync_s: float | None = None
+        self._closed = False
         # an OpenMP thread count belongs to its thread: the pool's threads search on one, as a server must
         self._pool = ThreadPoolExecutor(
             max_workers=2, thread_name_prefix="search-chunks", initializer=set_faiss_threads, initargs=(1,)
@@ -185,7 +186,10 @@ class SearchService:
         self.sync()
 
     def close(self) -> None:
-        """Stop the query worker and the chunk-search threads."""
+        """Stop the query worker and the chunk-search threads (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
         self.engine.close()
         self._pool.shutdown(wait=True)
 
@@ -243,23 +247,31 @@ class SearchService:
                 raise InvalidInput(
                     f"unknown type {type_!r}; choose instrument, case or community", where="type"
                 )
+        # checked before the encoder's work; scoring then fills in the language and the query's concepts
+        prepared = self.engine.prepare(query, types=types, filters=filters)
         vector = self.engine.query_vector(query)
         chunk_vector = self.engine.chunk_query_vector(vector)
         # the chunk search (faiss, which releases the interpreter lock) runs beside the entity scoring
         chunk_hits = (
             self._pool.submit(self.engine.search_chunks, chunk_vector, passages) if passages else None
         )
-        candidates = self.engine.score(query, types=types, filters=filters, vector=vector)
-        top = max((c.score - c.name for c in candidates), default=0.0)
-        matches = [c for c in candidates if c.score - c.name >= top - RELEVANCE_MARGIN or c.name > 0]
+        candidates = self.engine.score(query, vector=vector, prepared=prepared)
+        # the fused score without the name channel, once per candidate (as Candidate.score adds them)
+        rest = [c.dense + c.lexical + c.name + c.graph - c.name for c in candidates]
+        top = max(rest, default=0.0)
+        matches = [
+            c
+            for c, value in zip(candidates, rest, strict=True)
+            if value >= top - RELEVANCE_MARGIN or c.name > 0
+        ]
         hits = [self._hit(c, chunk_vector, lang) for c in matches[offset : offset + limit]]
         found = [
             SharedAttribute(facet=m.facet, concept=concept_ref(self.engine, m.concept))
-            for m in self.engine.matcher.match(query)
+            for m in prepared.mentioned
         ]
         return SearchResponse(
             query=query,
-            language=_language(query),
+            language=prepared.lang,
             total=len(matches),
             results=hits,
             facets=self._facet_counts(matches, lang),
@@ -286,9 +298,12 @@ class SearchService:
             why.append(
                 ("shared words: " if lang == "en" else "gedeelde woorden: ") + ", ".join(c.matched_terms)
             )
-        for m in c.concepts:
-            label = concept_ref(self.engine, m.concept).label.best(lang)
-            why.append(f"{m.facet.replace('_', ' ')}: {label}")
+        concepts = [
+            SharedAttribute(facet=m.facet, concept=concept_ref(self.engine, m.concept)) for m in c.concepts
+        ]
+        for shared in concepts:
+            assert shared.concept is not None
+            why.append(f"{shared.facet.replace('_', ' ')}: {shared.concept.label.best(lang)}")
         best = self.engine.best_passage(c.doc.id, np.asarray(chunk_vector))
         return SearchHit(
             item=entity_ref(c.doc),
@@ -299,10 +314,7 @@ class SearchService:
             ),
             why=why,
             matched_terms=list(c.matched_terms),
-            concepts=[
-                SharedAttribute(facet=m.facet, concept=concept_ref(self.engine, m.concept))
-                for m in c.concepts
-            ],
+            concepts=concepts,
             facets={facet: sorted(values) for facet, values in c.doc.facets.items()},
             passage=passage_model(*best) if best is not None else None,
         )
@@ -312,18 +324,24 @@ class SearchService:
         from kg.model import Label
 
         out: dict[str, list[FacetCount]] = {}
-        types = Counter(c.doc.type for c in matches)
+        types = Counter([c.doc.type for c in matches])
         out["type"] = [FacetCount(value=t, label=Label(nl=t, en=t), count=n) for t, n in types.most_common()]
-        per_facet: dict[str, list[tuple[str, int]]] = {}
-        for (facet, value), n in Counter(chain.from_iterable(c.doc.facet_pairs for c in matches)).items():
-            per_facet.setdefault(facet, []).append((value, n))
+        codes = self.engine.facet_codes
+        if all(codes.entities.get(c.doc.id) is c.doc for c in matches):
+            per_facet = codes.count([c.doc.id for c in matches])
+        else:  # a sync replaced documents while this search ran: count their own facets
+            per_facet = {}
+            for (facet, value), n in Counter(chain.from_iterable(c.doc.facet_pairs for c in matches)).items():
+                per_facet.setdefault(facet, []).append((value, n))
+            for values in per_facet.values():
+                values.sort(key=lambda item: (-item[1], item[0]))
         labels = self.engine.concept_labels
         for facet in FACETS:
             counts = per_facet.get(facet)
             if counts:
                 out[facet] = [
                     FacetCount(value=value, label=labels.get(value) or Label(nl=value, en=value), count=n)
-                    for value, n in sorted(counts, key=lambda item: (-item[1], item[0]))
+                    for value, n in counts
                 ]
         return out
 
@@ -360,9 +378,3 @@ class SearchService:
     ) -> CrossoverResponse:
         """Return instruments proven in other sectors that fit a need, with reasons."""
         return crossovers(self.engine, need, sector=sector, phase=phase, role=role, k=k, lang=lang)
-
-
-def _language(query: str) -> str | None:
-    from kg.search.language import detect_language
-
-    return detect_language(query)

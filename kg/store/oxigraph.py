@@ -6,7 +6,7 @@ directory another process holds raises ``StoreUnavailable`` with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -37,6 +37,10 @@ def _quad_block(quads: Sequence[ox.Quad]) -> str:
     return "\n".join(parts)
 
 
+def _has_blank_node(q: ox.Quad) -> bool:
+    return isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+
+
 def render_update(changes: ChangeSet) -> str:
     """Render a change set as one SPARQL 1.1 update request (a sequence of operations)."""
     ops: list[str] = [
@@ -45,8 +49,11 @@ def render_update(changes: ChangeSet) -> str:
     ]
     for i in range(0, len(changes.remove), _INSERT_CHUNK):
         ops.append("DELETE DATA {\n" + _quad_block(changes.remove[i : i + _INSERT_CHUNK]) + "\n}")
-    for i in range(0, len(changes.add), _INSERT_CHUNK):
-        ops.append("INSERT DATA {\n" + _quad_block(changes.add[i : i + _INSERT_CHUNK]) + "\n}")
+    # A blank node may not span two INSERT DATA operations (oxigraph refuses it; each operation would make
+    # a fresh node of it): a change set with blank nodes is inserted in one operation.
+    chunk = len(changes.add) if any(_has_blank_node(q) for q in changes.add) else _INSERT_CHUNK
+    for i in range(0, len(changes.add), max(chunk, 1)):
+        ops.append("INSERT DATA {\n" + _quad_block(changes.add[i : i + chunk]) + "\n}")
     return " ;\n".join(ops)
 
 
@@ -63,6 +70,9 @@ class OxigraphStore:
         """Counts committed writes through this object; a reader compares it to know its copy is current
         (the SPARQL worker snapshots of :mod:`kg.sparql_process`). Bumped after each commit, so a copy
         taken while a write commits may be newer than its version says, never older."""
+        self.write_hooks: list[Callable[[ChangeSet], None]] = []
+        """Called with each committed change set (``load_quads`` as an addition), in the writer's thread:
+        how the knowledge graph's public mirror follows writes that bypass it (kg.public_mirror)."""
         if path is None:
             self._store = ox.Store()
             return
@@ -112,6 +122,8 @@ class OxigraphStore:
             self._store.update(render_update(changes))
         finally:
             self.version += 1  # a failed update may still have touched the store: count it
+        for hook in self.write_hooks:
+            hook(changes)
 
     def quads(
         self,
@@ -157,6 +169,10 @@ class OxigraphStore:
             self._store.extend(batch)
         finally:
             self.version += 1
+        if self.write_hooks:
+            added = ChangeSet(add=batch)
+            for hook in self.write_hooks:
+                hook(added)
         return len(batch)
 
     def backup(self, target: Path) -> None:

@@ -55,6 +55,7 @@ class OxigraphServer:
         timeout_s: the server's own per-query time limit.
         startup_s: how long ``start`` waits for the server to answer.
         log_path: file receiving the server's output (discarded when ``None``).
+        union_default_graph: queries see the union of all graphs by default (``--union-default-graph``).
     """
 
     def __init__(
@@ -66,6 +67,7 @@ class OxigraphServer:
         timeout_s: float | None = None,
         startup_s: float = 30.0,
         log_path: Path | None = None,
+        union_default_graph: bool = False,
     ) -> None:
         self.location = location
         self.host = host
@@ -73,6 +75,7 @@ class OxigraphServer:
         self.timeout_s = timeout_s
         self.startup_s = startup_s
         self.log_path = log_path
+        self.union_default_graph = union_default_graph
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -93,6 +96,8 @@ class OxigraphServer:
             cmd += ["--location", str(self.location)]
         if self.timeout_s is not None:
             cmd += ["--timeout-s", str(max(1, round(self.timeout_s)))]
+        if self.union_default_graph:
+            cmd.append("--union-default-graph")
         return cmd
 
     def start(self) -> OxigraphServer:

@@ -23,6 +23,7 @@ def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    assert ready.json()["public_reads"] == "mirror"  # kg.public_mirror answers the public reads
 
 
 def test_readiness_is_503_on_an_empty_store(empty_kg: KnowledgeGraph, memory_settings: Settings) -> None:
