@@ -123,6 +123,9 @@ class KnowledgeGraph:
         # On-disk store: worker processes killed at the time limit; otherwise threads (kg.sparql_process).
         self.executor = make_executor(store, settings)
         self._lock = threading.Lock()
+        # Set from before a write's main transaction until the mirror has it too (see public_query).
+        self._mirror_gate = threading.Condition()
+        self._mirror_writer: int | None = None
         self._closed = False
         self._generation = 0
         self._label_cache: tuple[int, dict[str, Label]] | None = None
@@ -244,9 +247,23 @@ class KnowledgeGraph:
     def public_query(self, q: str) -> QueryResult:
         """Evaluate a trusted internal query over the public dataset: the mirror's union, else the list."""
         if self.mirror is not None and self.mirror.usable:
+            self._wait_for_mirror()
             return self.mirror.store.query(q, union_default_graph=True)
         visible = self.visible_graphs()
         return self.store.query(q, default_graph=visible, named_graphs=visible)
+
+    def _wait_for_mirror(self) -> None:
+        """Wait while a write is between its main transaction and the mirror's.
+
+        Why: a reader that saw the write in the main store (an instrument's new entity tag, read from the
+        registry) must then see it in the mirror too, or it could send back the new tag with the old content
+        and overwrite a change (tests/test_concurrency.py caught that). A query that starts after this
+        returns sees every write whose main transaction it could have seen (oxigraph reads a snapshot taken
+        when the query starts). The writing thread itself does not wait.
+        """
+        with self._mirror_gate:
+            while self._mirror_writer is not None and self._mirror_writer != threading.get_ident():
+                self._mirror_gate.wait()
 
     def route(
         self, default_graph: Sequence[ox.NamedNode], named_graphs: Sequence[ox.NamedNode]
@@ -371,23 +388,34 @@ class KnowledgeGraph:
         The mirror of the approved graphs follows in its own transaction right after, still under the lock.
         """
         after = self._with_revision(changes)
-        touched = _graphs_touched(changes) if self.mirror is not None else set()
-        if self.mirror is not None:
-            self.mirror.writing.active = True  # our own write: _follow_direct_write leaves it to us
-        try:
+        if self.mirror is None:
             self.store.apply(changes)
-        finally:
-            if self.mirror is not None:
+            self._generation += 1
+            if self._tracks_revision:
+                self._revision = after
+            return
+        touched = _graphs_touched(changes)
+        with self._mirror_gate:
+            self._mirror_writer = threading.get_ident()  # public reads wait until the mirror has it too
+        try:
+            self.mirror.writing.active = True  # our own write: _follow_direct_write leaves it to us
+            try:
+                self.store.apply(changes)
+            finally:
                 self.mirror.writing.active = False
-        self._generation += 1
-        if self._tracks_revision:
+            self._generation += 1
             self._revision = after
-        if self.mirror is not None and after is not None:
-            assert isinstance(self.store, OxigraphStore)
-            if len(touched) > _MIRROR_REBUILD_ABOVE:
-                self.mirror.rebuild(self.store, self._approved_graphs(), after)
-            else:
-                self.mirror.sync(self.store, [(g, self._is_public_now(g)) for g in sorted(touched)], after)
+            if after is not None:
+                assert isinstance(self.store, OxigraphStore)
+                if len(touched) > _MIRROR_REBUILD_ABOVE:
+                    self.mirror.rebuild(self.store, self._approved_graphs(), after)
+                else:
+                    public_now = [(g, self._is_public_now(g)) for g in sorted(touched)]
+                    self.mirror.sync(self.store, public_now, after)
+        finally:
+            with self._mirror_gate:
+                self._mirror_writer = None
+                self._mirror_gate.notify_all()
 
     # ------------------------------------------------------------------------------- writes
 

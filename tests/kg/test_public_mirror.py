@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -249,3 +252,35 @@ def test_writes_that_bypass_the_knowledge_graph_reach_the_mirror(empty_kg: Knowl
     )
     empty_kg.store.apply(ChangeSet(add=[secret]))
     assert str(ACCOUNTS_GRAPH) not in mirrored(empty_kg)
+
+
+def test_a_reader_that_saw_a_write_in_the_store_sees_it_in_the_mirror(
+    disk_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between a write's main transaction and the mirror's, public reads wait (KnowledgeGraph.public_query).
+
+    Otherwise a reader could take an instrument's new entity tag from the store and its old content from
+    the mirror, and overwrite someone's change with it (a lost update under If-Match).
+    """
+    kg = KnowledgeGraph.open(disk_settings)
+    try:
+        write(kg, "a", "a1")
+        assert kg.mirror is not None
+        real_sync = kg.mirror.sync
+        syncing = threading.Event()
+
+        def slow_sync(*args: Any, **kwargs: Any) -> None:
+            syncing.set()
+            time.sleep(0.5)
+            real_sync(*args, **kwargs)
+
+        monkeypatch.setattr(kg.mirror, "sync", slow_sync)
+        writer = threading.Thread(target=write, args=(kg, "a", "a2"))
+        writer.start()
+        assert syncing.wait(10)
+        in_store = {q.object.value for q in kg.store.quads(None, None, None, ox.NamedNode(str(graph("a"))))}
+        assert in_store == {"a2"}  # the main store has the write; the mirror does not yet
+        assert [o.value for o in kg.values(EX + "a")[str(P)]] == ["a2"]  # so a public read waits for it
+        writer.join()
+    finally:
+        kg.close()
