@@ -179,21 +179,6 @@ def test_workers_answer_exactly_as_the_thread_path(
         assert len(ours.content) > 20  # a real answer, not two empty ones
 
 
-def test_large_answers_from_warm_workers_arrive_whole(
-    process_server: LiveServer, thread_server: LiveServer
-) -> None:
-    """A warm worker's answer is awaited on the event loop (kg.sparql_process.answer_async); one of ~1 MB
-    arrives in pieces and must be read whole (uvloop leaves the socket non-blocking after watching it)."""
-    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 9000"
-    headers = {"Accept": "application/sparql-results+json"}
-    reference = HTTP.get(thread_server.url + "/sparql", params={"query": query}, headers=headers)
-    assert reference.status_code == 200 and len(reference.content) > 500_000
-    for _ in range(4):  # the first may start a worker (thread path); the later ones find it warm
-        ours = HTTP.get(process_server.url + "/sparql", params={"query": query}, headers=headers)
-        assert ours.status_code == 200, ours.text
-        assert ours.content == reference.content
-
-
 def test_a_write_is_seen_by_the_next_query_and_unapproved_graphs_stay_hidden(
     process_kg: KnowledgeGraph, process_server: LiveServer
 ) -> None:
@@ -402,3 +387,21 @@ def test_in_memory_store_with_process_isolation(catalog_kg: KnowledgeGraph) -> N
         kg.close()
         reference.close()
     assert not any(running(pid) for pid in executor.worker_pids())
+
+
+# ----------------------------------------------------------------------- large answers (last)
+
+
+def test_large_answers_from_warm_workers_arrive_whole(
+    process_server: LiveServer, thread_server: LiveServer
+) -> None:
+    """A warm worker's answer is awaited on the event loop (kg.sparql_process.answer_async); one of ~1 MB
+    arrives in pieces and must be read whole (uvloop leaves the socket non-blocking after watching it)."""
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 9000"
+    headers = {"Accept": "application/sparql-results+json"}
+    reference = HTTP.get(thread_server.url + "/sparql", params={"query": query}, headers=headers)
+    assert reference.status_code == 200 and len(reference.content) > 500_000
+    for _ in range(4):  # the first may start a worker (thread path); the later ones find it warm
+        ours = HTTP.get(process_server.url + "/sparql", params={"query": query}, headers=headers)
+        assert ours.status_code == 200, ours.text
+        assert ours.content == reference.content
