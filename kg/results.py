@@ -9,11 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from kg.sparql import AskResult, GraphResult, QueryOutcome, SelectResult
+from kg.sparql import AskResult, GraphResult, QueryOutcome, SelectResult, too_many_rows
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -147,3 +151,72 @@ def serialize(result: QueryOutcome, fmt: str) -> bytes:
     if isinstance(result, GraphResult):
         return serialize_graph(result, fmt)
     return serialize_select(result, fmt)
+
+
+NATIVE_SELECT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+# The fewest bytes one more row adds in oxigraph's output: "{}," in JSON, "<result></result>" in XML,
+# an empty line in CSV ("\r\n") and TSV ("\n"). A body of at most row_cap times this holds at most
+# row_cap rows, so the usual answer needs no count.
+_SMALLEST_ROW_BYTES = {"json": 3, "xml": 17, "csv": 2, "tsv": 1}
+# Formats oxigraph can read back, to count the rows of a body too large for that shortcut.
+_COUNTABLE = {"json", "xml", "tsv"}
+
+
+class _AnswerTooLarge(Exception):
+    """The serialised answer outgrew the byte budget (raised inside oxigraph's writer, caught below)."""
+
+
+class _CappedBuffer(io.BytesIO):
+    """A binary buffer for oxigraph's serialiser that refuses to grow past ``max_bytes``."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__()
+        self.max_bytes = max_bytes
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        """Append ``data``; raise :class:`_AnswerTooLarge` past the budget (oxigraph then stops)."""
+        if self.tell() + memoryview(data).nbytes > self.max_bytes:
+            raise _AnswerTooLarge
+        return super().write(data)
+
+
+def serialize_solutions(
+    solutions: ox.QuerySolutions, fmt: str, *, row_cap: int, max_bytes: int
+) -> bytes | None:
+    """Serialise a lazy SELECT result with oxigraph's own writer, keeping the row cap.
+
+    Args:
+        solutions: the result of ``Store.query`` (consumed).
+        fmt: a key of :data:`SELECT_FORMATS`.
+        row_cap: the most rows accepted.
+        max_bytes: the largest body written in memory.
+
+    Returns:
+        The body; ``None`` when it could not be decided here (the body passed ``max_bytes``, or a large
+        CSV body, which oxigraph cannot read back to count): the caller evaluates again and counts row
+        by row (:func:`kg.sparql.materialise`).
+
+    Raises:
+        TooManyRows: the result holds more than ``row_cap`` rows.
+    """
+    sink = _CappedBuffer(max_bytes)
+    try:
+        solutions.serialize(sink, format=NATIVE_SELECT_FORMATS[fmt])
+    except _AnswerTooLarge:
+        return None
+    body = sink.getvalue()
+    if len(body) <= row_cap * _SMALLEST_ROW_BYTES[fmt]:
+        return body
+    if fmt not in _COUNTABLE:
+        return None
+    parsed = ox.parse_query_results(body, format=NATIVE_SELECT_FORMATS[fmt])
+    assert isinstance(parsed, ox.QuerySolutions)
+    for rows, _ in enumerate(parsed, start=1):
+        if rows > row_cap:
+            raise too_many_rows(row_cap)
+    return body

@@ -165,6 +165,10 @@ async def answer_query_async(
     )
 
 
+class _WorkerDied(StoreUnavailable):
+    """The worker process ended while it held a query (killed from outside, or crashed)."""
+
+
 @dataclass(frozen=True)
 class _Snapshot:
     """A read-only copy of the store at (at least) ``version`` that a worker can open."""
@@ -300,7 +304,7 @@ class _Worker:
         except (EOFError, OSError):
             message = None
         if not message or message[0] != "ready":
-            raise StoreUnavailable(
+            raise _WorkerDied(
                 f"the SPARQL worker process did not start (exit code {self.process.poll()})", where="sparql"
             )
         self.ready = True
@@ -570,7 +574,7 @@ class ProcessQueryExecutor:
         try:
             worker.conn.send(("query", snapshot.kind, snapshot.path, text, *request))
         except OSError as exc:
-            raise StoreUnavailable(f"the SPARQL worker is gone ({exc})", where="sparql") from exc
+            raise _WorkerDied(f"the SPARQL worker is gone ({exc})", where="sparql") from exc
         deadline = loop.time() + self.timeout_s
         fd = worker.conn.fileno()
         while True:
@@ -669,15 +673,31 @@ class ProcessQueryExecutor:
             raise StoreUnavailable("the query could not be evaluated; the store snapshot could not be read")
         return reply
 
-    def _in_worker(self, text: str, request: tuple[object, ...], budget: float) -> tuple[object, ...]:
+    def _in_worker(
+        self, text: str, request: tuple[object, ...], budget: float, *, retry: bool = True
+    ) -> tuple[object, ...]:
         """Hand the query to a worker and wait at most ``budget`` seconds of its evaluation.
 
         The worker goes back in line only after a complete answer; on any failure (the limit, a dead
         worker, an error here) it is killed, so no worker is ever left with a query half done.
         """
+        deadline = time.monotonic() + budget
         worker = self._pool.take()
+        confirmed = worker.ready
         try:
             reply = self._exchange(worker, text, request, budget)
+        except _WorkerDied:
+            self._pool.kill(worker)
+            remaining = deadline - time.monotonic()
+            if confirmed or not retry or remaining <= 0:
+                raise
+            # A spare that never confirmed it was running can be found dead only by using it: killed
+            # from outside while it started (a SIGKILL waits while the process is in uninterruptible
+            # I/O, so it looked alive when taken). That says nothing about the query: once more on a
+            # fresh worker, within the same limit. Only once, and never for a worker that had answered
+            # before: a query that kills its worker runs at most twice.
+            log.warning("SPARQL worker %d died before its first answer; retrying on a new one", worker.pid)
+            return self._in_worker(text, request, remaining, retry=False)
         except BaseException:
             self._pool.kill(worker)
             raise
@@ -692,7 +712,7 @@ class ProcessQueryExecutor:
             snapshot = self._pool.snapshot_for(worker)
             worker.conn.send(("query", snapshot.kind, snapshot.path, text, *request))
         except OSError as exc:
-            raise StoreUnavailable(f"the SPARQL worker is gone ({exc})", where="sparql") from exc
+            raise _WorkerDied(f"the SPARQL worker is gone ({exc})", where="sparql") from exc
         deadline = time.monotonic() + budget
         while True:
             remaining = deadline - time.monotonic()
@@ -702,7 +722,7 @@ class ProcessQueryExecutor:
             except (EOFError, OSError):
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     worker.process.wait(timeout=1)  # for its exit code
-                raise StoreUnavailable(
+                raise _WorkerDied(
                     f"the SPARQL worker stopped unexpectedly (exit code {worker.process.poll()})",
                     where="sparql",
                 ) from None

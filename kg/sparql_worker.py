@@ -36,7 +36,7 @@ from multiprocessing.connection import Connection
 import pyoxigraph as ox
 
 from kg.errors import TooManyRows
-from kg.results import serialize
+from kg.results import serialize, serialize_solutions
 from kg.sparql import GraphResult, materialise, syntax_error
 
 __all__ = ["main"]
@@ -45,6 +45,9 @@ EMPTY_GRAPH = ox.NamedNode("urn:lcgraph:empty")
 """Stands in for an empty default graph, as in ``OxigraphStore.query`` (oxigraph needs one entry)."""
 
 _PARENT_CHECK_S = 1.0
+_ROW_BYTES_BUDGET = 1024
+"""Bytes per row of the cap that oxigraph may write natively before the answer is counted row by row."""
+_MIN_BYTES_BUDGET = 16 * 1024 * 1024
 
 
 def _die_with_parent(parent: int) -> None:
@@ -73,6 +76,23 @@ def _open(kind: str, path: str) -> ox.Store:
     return store
 
 
+def _query(store: ox.Store, text: str, default: list[str] | None, named: list[str] | None) -> object:
+    """Start evaluating ``text`` over the caller's dataset, exactly as ``OxigraphStore.query`` does.
+
+    The visible graphs are the default graph (an empty list reaches nothing) and the only graphs
+    ``GRAPH`` may name; no list: the union of the snapshot's named graphs (the public mirror holds
+    nothing else).
+    """
+    named_nodes: list[ox.NamedNode | ox.BlankNode] | None = (
+        None if named is None else [ox.NamedNode(g) for g in named]
+    )
+    if default is None:
+        return store.query(text, use_default_graph_as_union=True, named_graphs=named_nodes)
+    return store.query(
+        text, default_graph=[ox.NamedNode(g) for g in default] or [EMPTY_GRAPH], named_graphs=named_nodes
+    )
+
+
 def _evaluate(store: ox.Store, request: tuple[object, ...]) -> tuple[object, ...]:
     """Evaluate one query request on ``store`` and return the reply tuple."""
     _, _, _, text, default, named, row_cap, select_format, graph_format = request
@@ -80,23 +100,24 @@ def _evaluate(store: ox.Store, request: tuple[object, ...]) -> tuple[object, ...
     assert default is None or isinstance(default, list)
     assert named is None or isinstance(named, list)
     try:
-        # The caller's dataset, exactly as OxigraphStore.query applies it: the visible graphs as the
-        # default graph (an empty list reaches nothing) and as the only graphs GRAPH may name; no list:
-        # the union of the snapshot's named graphs (the public mirror holds nothing else).
-        named_nodes: list[ox.NamedNode | ox.BlankNode] | None = (
-            None if named is None else [ox.NamedNode(g) for g in named]
-        )
-        if default is None:
-            result = store.query(text, use_default_graph_as_union=True, named_graphs=named_nodes)
-        else:
-            result = store.query(
-                text,
-                default_graph=[ox.NamedNode(g) for g in default] or [EMPTY_GRAPH],
-                named_graphs=named_nodes,
-            )
+        result = _query(store, text, default, named)
     except SyntaxError as exc:
         rejected = syntax_error(exc)
         return ("rejected", rejected.message, rejected.reason, rejected.where)
+    if isinstance(result, ox.QuerySolutions) and isinstance(select_format, str):
+        # oxigraph writes the table itself: no Python object per term (kg.results)
+        try:
+            body = serialize_solutions(
+                result,
+                select_format,
+                row_cap=row_cap,
+                max_bytes=max(row_cap * _ROW_BYTES_BUDGET, _MIN_BYTES_BUDGET),
+            )
+        except TooManyRows as exc:
+            return ("too-many-rows", exc.message)
+        if body is not None:
+            return ("answer", False, select_format, body)
+        result = _query(store, text, default, named)  # too large to count there: count row by row
     try:
         outcome = materialise(result, row_cap)
     except TooManyRows as exc:

@@ -123,16 +123,22 @@ async def _answer(
         raise QueryRejected("missing the 'query' parameter", reason="missing-query")
     # The caller's dataset (kg.visibility): anonymous callers see the approved graphs only, and naming
     # another graph in FROM, FROM NAMED, GRAPH or the protocol's graph parameters reaches nothing more.
-    visible = dataset_for(kg, await reading_principal(request))
-    visible_iris = {g.value for g in visible}
-    default = [ox.NamedNode(g) for g in default_graphs if g in visible_iris] if default_graphs else visible
-    named = [ox.NamedNode(g) for g in named_graphs if g in visible_iris] if named_graphs else visible
     # A public dataset is answered by the mirror of the approved graphs (kg.public_mirror), others by the
     # main store over the graph list. The format is chosen for both kinds of result up front, so that a
     # worker process can serialise it (see kg.sparql_process); which one applies is known only once the
     # query ran. The worker's answer is awaited on the event loop when a warm worker is free, else in a
     # thread: each hand-off to a thread costs about half a millisecond here (bench/graph_suite).
-    executor, dataset_default, dataset_named = kg.route(default, named)
+    principal = await reading_principal(request)
+    if principal.is_anonymous and not default_graphs and not named_graphs:
+        executor, dataset_default, dataset_named = kg.route_public()
+    else:
+        visible = dataset_for(kg, principal)
+        visible_iris = {g.value for g in visible}
+        default = (
+            [ox.NamedNode(g) for g in default_graphs if g in visible_iris] if default_graphs else visible
+        )
+        named = [ox.NamedNode(g) for g in named_graphs if g in visible_iris] if named_graphs else visible
+        executor, dataset_default, dataset_named = kg.route(default, named)
     answer = await answer_query_async(
         executor,
         query,

@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
 import threading
 import time
-from collections.abc import Sequence
+import types
+from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -26,8 +28,29 @@ from kg.search.embedder import Vectors, embedder_dimension, load_bare_embedder, 
 __all__ = ["ProcessEmbedder"]
 
 _START_TIMEOUT_S = 300.0
+_MAIN_SWAP = threading.Lock()
 BARE_ENGINES = ("e5", "use", "joined")
 """Embedders the child runs on their engines alone (:class:`kg.search.embedder.BareEmbedder`)."""
+
+
+@contextlib.contextmanager
+def _bare_main() -> Iterator[None]:
+    """Hide the parent's ``__main__`` module while a child process is spawned.
+
+    Why: ``spawn`` re-runs the parent's main module in the child (as ``__mp_main__``) so that pickled
+    objects defined there resolve. For ``lcgraph serve`` that is the console script, which imports the
+    whole command line (rdflib, pyshacl, the catalog, ...): 1.3-1.8 s of CPU per encoder process at
+    start-up, on the cores the server needs for its own start. The child's target lives in this module
+    and needs nothing from ``__main__``, so the child is given an empty one instead.
+    """
+    with _MAIN_SWAP:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
 
 
 def _serve(conn: Connection, name: str, threads: int) -> None:
@@ -84,7 +107,8 @@ class ProcessEmbedder:
         self._process: Any = context.Process(
             target=_serve, args=(child, name, threads), name=f"lcgraph-encoder-{name}", daemon=True
         )
-        self._process.start()
+        with _bare_main():
+            self._process.start()
         child.close()
         self._lock = threading.Lock()
         self._name = name

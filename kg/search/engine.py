@@ -47,6 +47,7 @@ from kg.search.language import detect_language
 from kg.search.lexical import BM25Index
 from kg.search.query_encoder import QueryEncoder
 from kg.search.rwlock import ReadWriteLock
+from kg.search.saved_state import code_key, load_state, save_state
 
 __all__ = [
     "GRAPH_WEIGHT",
@@ -83,6 +84,9 @@ PASSAGE_APPROXIMATE_ABOVE: Final = 20_000
 scan of 10^5 chunk vectors costs about 14 ms per query on one core, the IVF index under 1 ms."""
 CHUNK_PASSAGE_MARGIN: Final = 0.05
 LIST_MENTIONS: Final = 5
+LEXICAL_STATE: Final = "lexical.pickle"
+"""The saved BM25 index and the digests of the texts it holds, in the index directory (see
+:mod:`kg.search.saved_state`): loaded at start, then only entities whose texts changed are re-indexed."""
 """A chunk naming this many cases, instruments, communities or organisations is a list (references,
 partners), not a passage about any one of them."""
 
@@ -161,6 +165,8 @@ class PreparedQuery:
     mentioned: list[ConceptMatch] = field(default_factory=list)
     """The concepts the query mentions (empty when ``graph`` is off), known once it is scored."""
     scored: bool = False
+    lexical_scored: bool = False
+    """The lexical channel and concepts were scored ahead (:meth:`SearchEngine.score_lexical`)."""
 
 
 @dataclass(frozen=True)
@@ -376,6 +382,9 @@ class SearchEngine:
         self._passage_chunks: dict[str, list[tuple[ChunkDoc, str]]] = {}
         self.bm25 = BM25Index(field_boosts={"name": 3.0})
         self._bm25_digest: dict[str, str] = {}
+        self._lexical_path = directory / LEXICAL_STATE if directory is not None else None
+        self._lexical_saved = False
+        self._load_lexical()
         self.concept_labels: dict[str, Label] = {}
         self.facet_codes = FacetCodes.build({})
         self.matcher = ConceptMatcher([])
@@ -393,8 +402,11 @@ class SearchEngine:
     def sync(self, progress: ProgressCallback | None = None) -> SyncReport:
         """Bring every index in line with the source; encode only what changed, then save."""
         with self._sync_lock:
+            # the chunks are read on the pool's thread meanwhile: the store evaluates queries outside the
+            # interpreter lock, so the two reads overlap (at 10^6 triples 2.1 s instead of 3.4 s)
+            chunk_docs = self._pool.submit(self.source.chunks)
             entities = {doc.id: doc for doc in self.source.entities()}
-            chunks = {doc.id: doc for doc in self.source.chunks()}
+            chunks = {doc.id: doc for doc in chunk_docs.result()}
             entity_texts = {
                 f"{doc.id}|{lang}|{doc.digest(lang)}": text
                 for doc in entities.values()
@@ -426,7 +438,7 @@ class SearchEngine:
             with self._lock.write():  # faiss writes must not overlap searches
                 for channel, missing, vectors, stale in plans:
                     channel.apply(missing, vectors, stale)
-                self._swap_documents(entities, chunks, entity_texts, sentence_texts)
+                lexical_changed = self._swap_documents(entities, chunks, entity_texts, sentence_texts)
             for channel in self._channels:
                 if (
                     report.encoded[channel.name]
@@ -435,6 +447,8 @@ class SearchEngine:
                 ):
                     channel.save()
                 self.status[channel.name] = channel.status
+            if lexical_changed or not self._lexical_saved:
+                self._save_lexical()
         if not self._heap_frozen:
             # the models and indexes live as long as the process: keep the collector from walking them on
             # every request (measured: a full collection took ~370 ms with 10^4 entities, the p99 tail)
@@ -452,7 +466,8 @@ class SearchEngine:
         chunks: dict[str, ChunkDoc],
         entity_texts: Mapping[str, str],
         sentence_texts: Mapping[str, str],
-    ) -> None:
+    ) -> bool:
+        """Install a sync's documents and bring BM25 in line with them; return whether BM25 changed."""
         vector_ids: dict[str, list[str]] = {}
         for item in entity_texts:
             vector_ids.setdefault(item.split("|", 1)[0], []).append(item)
@@ -467,17 +482,20 @@ class SearchEngine:
                 vector_id = f"{chunk.id}|{chunk.digest()}"
                 for entity in chunk.mentions:
                     mentioning.setdefault(entity, []).append((chunk, vector_id))
+        lexical_changed = False
         for doc_id in list(self._bm25_digest):
             if doc_id not in entities:
                 self.bm25.remove(doc_id)
                 del self._bm25_digest[doc_id]
+                lexical_changed = True
         for doc in entities.values():
-            digest = "".join(doc.digest(lang) for lang in sorted(doc.texts)) + "\n".join(doc.names)
+            digest = _lexical_digest(doc)
             if self._bm25_digest.get(doc.id) != digest:
                 fields = {"name": "\n".join(doc.names)}
                 fields.update({f"text_{lang}": text for lang, text in doc.texts.items()})
                 self.bm25.add(doc.id, fields, None)
                 self._bm25_digest[doc.id] = digest
+                lexical_changed = True
         self.entities = entities
         self.facet_codes = FacetCodes.build(entities)
         self.chunks = chunks
@@ -487,6 +505,36 @@ class SearchEngine:
         self.bm25.prepare()
         self.concept_labels = self.source.concept_labels()
         self.matcher = self.source.concept_matcher()
+        return lexical_changed
+
+    def _load_lexical(self) -> None:
+        """Start from the saved BM25 index, if there is a usable one (the first sync then checks it).
+
+        Each entry carries the digest of the texts and names it was built from, so the sync re-indexes
+        exactly the entities whose text changed and drops the ones that went away, as it does after a
+        write; a state saved by other code (:func:`kg.search.saved_state.code_key`) is not loaded at all.
+        """
+        if self._lexical_path is None:
+            return
+        saved = load_state(self._lexical_path, "bm25", code_key())
+        if (
+            isinstance(saved, tuple)
+            and len(saved) == 2
+            and isinstance(saved[0], BM25Index)
+            and isinstance(saved[1], dict)
+        ):
+            self.bm25, self._bm25_digest = saved
+            self._lexical_saved = True
+        elif saved is not None:
+            log.warning("the saved BM25 index %s holds something else; rebuilding it", self._lexical_path)
+
+    def _save_lexical(self) -> None:
+        """Save the BM25 index with its digests (the sync lock is held: no other writer)."""
+        if self._lexical_path is None:
+            return
+        with self._lock.read():
+            save_state(self._lexical_path, "bm25", code_key(), (self.bm25, self._bm25_digest))
+        self._lexical_saved = True
 
     def save_copy(self, directory: Path) -> None:
         """Write the indexes as a saved index under ``directory`` (``entities/``, ``chunks/``, ...).
@@ -541,6 +589,22 @@ class SearchEngine:
         """Encode a query (cached, batched with concurrent ones)."""
         check_query(text)
         return self.queries.encode(text)
+
+    def submit_query_vector(self, text: str) -> Future[np.ndarray]:
+        """Start encoding a query and return at once (see :meth:`QueryEncoder.submit`)."""
+        check_query(text)
+        return self.queries.submit(text)
+
+    def score_lexical(self, prepared: PreparedQuery) -> None:
+        """Score a prepared query's lexical channel and concepts now, ahead of :meth:`score`.
+
+        For a caller with time to spare while the query is encoded: what needs no vector (BM25, name
+        matches, the concepts the query mentions) is done then, and :meth:`score` adds the dense channel.
+        """
+        if prepared.scored or prepared.lexical_scored:
+            raise InvalidInput("the prepared query was scored before", where="prepared")
+        self._score_lexical(prepared)
+        prepared.lexical_scored = True
 
     def chunk_query_vector(self, vector: np.ndarray) -> np.ndarray:
         """Return the part of a query vector that searches chunk and sentence vectors."""
@@ -634,7 +698,8 @@ class SearchEngine:
             qvec = self.query_vector(query) if vector is None else vector
             # faiss releases the interpreter lock: the entity search runs beside BM25 on the other core
             dense_hits = self._pool.submit(self.dense_scores, qvec, k=plan.pool)
-        self._score_lexical(plan)
+        if not plan.lexical_scored:
+            self._score_lexical(plan)
         candidates = plan.candidates
         if dense_hits is not None:
             entities, types_, filters_ = plan.entities, plan.types, plan.filters
@@ -798,6 +863,11 @@ class SearchEngine:
             if chunk is not None:
                 out.append((chunk, score))
         return out
+
+
+def _lexical_digest(doc: EntityDoc) -> str:
+    """Return what the BM25 entry of ``doc`` is built from, as digests: its texts and its names."""
+    return "".join(doc.digest(lang) for lang in sorted(doc.texts)) + "\n".join(doc.names)
 
 
 def _is_list(chunk: ChunkDoc) -> bool:

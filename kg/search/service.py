@@ -169,7 +169,13 @@ class SearchService:
         return report
 
     def _similarity_graph_present(self) -> bool:
-        return any(g.iri == str(SIMILARITY_GRAPH) for g in self.kg.graphs())
+        """Tell whether the registry holds the similarity graph.
+
+        Reads the registry entries (one small query, cached per write generation), not
+        :meth:`KnowledgeGraph.graphs`, which also counts the triples of every graph: ~1 s at 10^6 triples,
+        spent at every server start.
+        """
+        return str(SIMILARITY_GRAPH) in self.kg.registry_entries()
 
     def graph_written(self, graph: str) -> None:
         """Sync after a graph write (the derived similarity graph itself is skipped)."""
@@ -249,7 +255,10 @@ class SearchService:
                 )
         # checked before the encoder's work; scoring then fills in the language and the query's concepts
         prepared = self.engine.prepare(query, types=types, filters=filters)
-        vector = self.engine.query_vector(query)
+        # the encoder works in its own process: BM25, names and concepts are scored meanwhile
+        pending = self.engine.submit_query_vector(query)
+        self.engine.score_lexical(prepared)
+        vector = pending.result()
         chunk_vector = self.engine.chunk_query_vector(vector)
         # the chunk search (faiss, which releases the interpreter lock) runs beside the entity scoring
         chunk_hits = (

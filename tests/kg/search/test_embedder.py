@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -211,3 +212,27 @@ def test_the_query_encoder_process_starts_without_sentence_transformers() -> Non
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_the_query_encoder_process_does_not_rerun_the_main_script(tmp_path: Path) -> None:
+    """``spawn`` would run the parent's main script again in the child (for ``lcgraph serve``: importing
+    the whole command line, over a second of CPU per encoder at start-up); the encoder child skips it."""
+    marker = tmp_path / "runs.txt"
+    script = tmp_path / "main_script.py"
+    script.write_text(
+        "import pathlib, sys\n"
+        f"with pathlib.Path({str(marker)!r}).open('a') as out:\n"
+        "    out.write(__name__ + '\\n')\n"
+        "if __name__ == '__main__':\n"
+        "    from kg.search.encoder_process import ProcessEmbedder\n"
+        "    encoder = ProcessEmbedder('e5', threads=1)\n"
+        "    print(encoder.encode_queries(['test']).shape)\n"
+        "    encoder.close()\n"
+        "    print(sys.modules['__main__'].__file__ == __file__)\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=120, cwd=root
+    )
+    assert out.stdout.split() == ["(1,", "384)", "True"]  # it encodes; the parent's __main__ is back
+    assert marker.read_text().split() == ["__main__"]  # not also "__mp_main__" (the child's run)

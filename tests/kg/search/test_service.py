@@ -9,7 +9,7 @@ the same engine with the session's already loaded embedders, to save loading the
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +20,10 @@ from kg.config import Settings
 from kg.graph import KnowledgeGraph
 from kg.provenance import Triple
 from kg.search.documents import split_sentences
-from kg.search.engine import SearchEngine
+from kg.search.engine import LEXICAL_STATE, SearchEngine
 from kg.search.graph_source import GraphSource
 from kg.search.index import INDEX_FILE, MANIFEST_FILE
+from kg.search.lexical import BM25Index
 from kg.search.service import SearchService
 from tests.search_helpers import graph_iri, instrument_triples
 
@@ -176,17 +177,22 @@ def test_reopening_an_unchanged_graph_loads_and_encodes_nothing(
         assert top(service, ROBOT_QUERY) == f"instrument/{CHANGED_SLUG}"
 
 
+def change_while_closed(settings: Settings) -> None:
+    """Change one description of the small catalog while no search service runs."""
+    kg = KnowledgeGraph.open(settings)
+    try:
+        kg.write_graph(GRAPH, small_triples(changed=True), title="small catalog", method="manual")
+    finally:
+        kg.close()
+
+
 def test_a_graph_changed_while_closed_is_brought_up_to_date(
     home: Path, search_service: SearchService
 ) -> None:
     """A description changed while the service was down: at reopen the index is updated, only the changed
     text (and its sentences) is encoded, and searches see the new text."""
     settings = disk(home)
-    kg = KnowledgeGraph.open(settings)
-    try:
-        kg.write_graph(GRAPH, small_triples(changed=True), title="small catalog", method="manual")
-    finally:
-        kg.close()
+    change_while_closed(settings)
     with reopened(settings, search_service) as (_, service):
         indexes = service.status()["indexes"]
         assert isinstance(indexes, dict)
@@ -239,3 +245,58 @@ def test_a_truncated_index_file_is_rebuilt(home: Path, search_service: SearchSer
         assert service.last_sync is not None
         assert service.last_sync.encoded["sentences"] > 0
         assert service.last_sync.encoded["entities"] == 0
+
+
+@contextmanager
+def counting_bm25_adds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Record the id of every document added to any BM25 index meanwhile."""
+    added: list[str] = []
+    original = BM25Index.add
+
+    def add(self: BM25Index, doc_id: str, fields: Mapping[str, str], lang: str | None) -> None:
+        added.append(doc_id)
+        original(self, doc_id, fields, lang)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(BM25Index, "add", add)
+        yield added
+
+
+def test_the_saved_bm25_index_is_loaded_and_kept_current(
+    home: Path, search_service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first open saved the BM25 index; a reopen loads it and indexes no text again, and a text
+    changed while closed is re-indexed alone (the saved entries carry the digests of their texts)."""
+    assert (home / "index" / LEXICAL_STATE).is_file()
+    with counting_bm25_adds(monkeypatch) as added, reopened(disk(home), search_service) as (_, service):
+        assert added == []
+        assert len(service.engine.bm25) == len(SMALL)
+        assert top(service, "Dijkwandeling") == "instrument/dijkwandeling"
+    settings = disk(home)
+    change_while_closed(settings)
+    with counting_bm25_adds(monkeypatch) as added, reopened(settings, search_service) as (_, service):
+        assert added == [f"instrument/{CHANGED_SLUG}"]
+        hits = service.engine.bm25.search("greenhouses sensors humidity", lang="en")
+        assert hits[0].doc_id == f"instrument/{CHANGED_SLUG}"
+    with counting_bm25_adds(monkeypatch) as added, reopened(settings, search_service):
+        assert added == []  # the update was saved too
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "other code"])
+def test_an_unusable_saved_bm25_index_is_rebuilt(
+    home: Path, search_service: SearchService, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """A torn or foreign BM25 state, or one saved by other code, is not used: BM25 is built from the
+    graph, searches work, and a good state is saved again."""
+    path = home / "index" / LEXICAL_STATE
+    if damage == "garbage":
+        path.write_bytes(b"not a pickle at all")
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:200])
+    else:
+        monkeypatch.setattr("kg.search.engine.code_key", lambda: "another version of the code")
+    with counting_bm25_adds(monkeypatch) as added, reopened(disk(home), search_service) as (_, service):
+        assert sorted(added) == sorted(f"instrument/{slug}" for slug in SMALL)
+        assert top(service, "Dijkwandeling") == "instrument/dijkwandeling"
+    with counting_bm25_adds(monkeypatch) as added, reopened(disk(home), search_service):
+        assert added == []
