@@ -165,8 +165,6 @@ class PreparedQuery:
     mentioned: list[ConceptMatch] = field(default_factory=list)
     """The concepts the query mentions (empty when ``graph`` is off), known once it is scored."""
     scored: bool = False
-    lexical_scored: bool = False
-    """The lexical channel and concepts were scored ahead (:meth:`SearchEngine.score_lexical`)."""
 
 
 @dataclass(frozen=True)
@@ -590,22 +588,6 @@ class SearchEngine:
         check_query(text)
         return self.queries.encode(text)
 
-    def submit_query_vector(self, text: str) -> Future[np.ndarray]:
-        """Start encoding a query and return at once (see :meth:`QueryEncoder.submit`)."""
-        check_query(text)
-        return self.queries.submit(text)
-
-    def score_lexical(self, prepared: PreparedQuery) -> None:
-        """Score a prepared query's lexical channel and concepts now, ahead of :meth:`score`.
-
-        For a caller with time to spare while the query is encoded: what needs no vector (BM25, name
-        matches, the concepts the query mentions) is done then, and :meth:`score` adds the dense channel.
-        """
-        if prepared.scored or prepared.lexical_scored:
-            raise InvalidInput("the prepared query was scored before", where="prepared")
-        self._score_lexical(prepared)
-        prepared.lexical_scored = True
-
     def chunk_query_vector(self, vector: np.ndarray) -> np.ndarray:
         """Return the part of a query vector that searches chunk and sentence vectors."""
         if self.embedder.name == "joined" and self.chunk_embedder.name == "use":
@@ -698,8 +680,7 @@ class SearchEngine:
             qvec = self.query_vector(query) if vector is None else vector
             # faiss releases the interpreter lock: the entity search runs beside BM25 on the other core
             dense_hits = self._pool.submit(self.dense_scores, qvec, k=plan.pool)
-        if not plan.lexical_scored:
-            self._score_lexical(plan)
+        self._score_lexical(plan)
         candidates = plan.candidates
         if dense_hits is not None:
             entities, types_, filters_ = plan.entities, plan.types, plan.filters

@@ -154,42 +154,27 @@ class QueryEncoder:
 
     def encode(self, text: str) -> np.ndarray:
         """Return the unit query vector of ``text`` (from the cache when it was asked before)."""
-        return self.submit(text).result()
-
-    def submit(self, text: str) -> Future[np.ndarray]:
-        """Queue ``text`` for encoding and return at once; the future holds its unit query vector.
-
-        Why: the encoder works in its own process, so the caller's thread is free meanwhile. A search
-        scores its lexical channel (BM25, names, concepts) in that time instead of waiting first.
-        A cached query returns a finished future.
-        """
         if not isinstance(text, str) or not text.strip():
             raise InvalidInput("query must be a non-empty string", where="query")
         key = _key(text)
-        future: Future[np.ndarray] = Future()
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 self.hits += 1
-                future.set_result(cached)
-                return future
+                return cached
             self.misses += 1
         if self._closed:
             raise RuntimeError("the query encoder is closed")
-        if self._cache_size:
-            future.add_done_callback(lambda done: self._remember(key, done))
+        future: Future[np.ndarray] = Future()
         self._queue.put((key, future))
-        return future
-
-    def _remember(self, key: str, done: Future[np.ndarray]) -> None:
-        """Keep a finished query's vector in the cache (not an error)."""
-        if done.cancelled() or done.exception() is not None:
-            return
-        with self._cache_lock:
-            self._cache[key] = done.result()
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        vector = future.result()
+        if self._cache_size:
+            with self._cache_lock:
+                self._cache[key] = vector
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return vector
 
     def encode_many(self, texts: list[str]) -> Vectors:
         """Encode several queries (each through the cache)."""

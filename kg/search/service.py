@@ -255,10 +255,7 @@ class SearchService:
                 )
         # checked before the encoder's work; scoring then fills in the language and the query's concepts
         prepared = self.engine.prepare(query, types=types, filters=filters)
-        # the encoder works in its own process: BM25, names and concepts are scored meanwhile
-        pending = self.engine.submit_query_vector(query)
-        self.engine.score_lexical(prepared)
-        vector = pending.result()
+        vector = self.engine.query_vector(query)
         chunk_vector = self.engine.chunk_query_vector(vector)
         # the chunk search (faiss, which releases the interpreter lock) runs beside the entity scoring
         chunk_hits = (

@@ -6,16 +6,14 @@ rules the engine documents, counts add up), not the current order of results.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from concurrent.futures import Future
 
 import numpy as np
 import pytest
 
 from kg.errors import InvalidInput
 from kg.graph import KnowledgeGraph
-from kg.search.engine import GRAPH_MAX_SHARED, GRAPH_WEIGHT, LEXICAL_WEIGHT, PreparedQuery, SearchEngine
+from kg.search.engine import GRAPH_MAX_SHARED, GRAPH_WEIGHT, LEXICAL_WEIGHT, SearchEngine
 from kg.search.service import SearchService
 
 NEED_NL = "Hoe zorg ik als begeleider in de startfase dat alle partners dezelfde doelen voor ogen hebben?"
@@ -226,53 +224,3 @@ def test_mismatched_chunk_embedder_is_refused(search_service: SearchService) -> 
         SearchEngine(engine.source, embedder=engine.chunk_embedder, chunk_embedder=engine.embedder)
     with pytest.raises(InvalidInput, match="no index"):
         engine.preload("nope", [], np.zeros((0, 896), dtype=np.float32))
-
-
-def test_lexical_scoring_ahead_of_the_vector_changes_nothing(search_service: SearchService) -> None:
-    """Scoring BM25, names and concepts while the query is encoded ranks exactly as scoring at once."""
-    engine = search_service.engine
-    for query in ("samenwerking tussen onderwijs en bedrijven", "trust between residents and housing"):
-        at_once = engine.score(query, vector=engine.query_vector(query))
-        prepared = engine.prepare(query)
-        pending = engine.submit_query_vector(query)
-        engine.score_lexical(prepared)
-        assert prepared.candidates, "the lexical channel found nothing to score ahead"
-        ahead = engine.score(query, vector=pending.result(), prepared=prepared)
-        assert [(c.doc.id, c.dense, c.lexical, c.name, c.graph) for c in ahead] == [
-            (c.doc.id, c.dense, c.lexical, c.name, c.graph) for c in at_once
-        ]
-        with pytest.raises(InvalidInput, match="scored before"):
-            engine.score_lexical(prepared)
-
-
-def test_search_scores_the_lexical_channel_while_the_query_is_encoded(
-    search_service: SearchService, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``SearchService.search`` starts the encoder, scores BM25 meanwhile, then waits for the vector."""
-    engine = search_service.engine
-    query = "hoe krijg ik bewoners en woningcorporaties op één lijn"
-    vector = engine.query_vector(query)
-    pending: Future[np.ndarray] = Future()
-    seen: list[str] = []
-    real_lexical = engine.score_lexical
-
-    guard = threading.Timer(5.0, lambda: pending.done() or pending.set_result(vector))  # never hang
-
-    def submit(text: str) -> Future[np.ndarray]:
-        seen.append("submitted")
-        guard.start()
-        return pending
-
-    def lexical(prepared: PreparedQuery) -> None:
-        seen.append("lexical, vector pending" if not pending.done() else "lexical, vector done")
-        real_lexical(prepared)
-        pending.set_result(vector)
-
-    monkeypatch.setattr(engine, "submit_query_vector", submit)
-    monkeypatch.setattr(engine, "score_lexical", lexical)
-    try:
-        response = search_service.search(query, limit=5)
-    finally:
-        guard.cancel()
-    assert seen == ["submitted", "lexical, vector pending"]
-    assert response.results

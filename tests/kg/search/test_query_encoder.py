@@ -339,33 +339,3 @@ def test_extra_embedders_must_be_the_same_model(fake: FakeEmbedder) -> None:
 
     with pytest.raises(InvalidInput, match="same model"):
         QueryEncoder(fake, extra_embedders=[Other()])
-
-
-def test_submit_returns_before_the_encoder_is_done_and_caches_the_vector(fake: FakeEmbedder) -> None:
-    """``submit`` hands back a future at once (the caller works meanwhile); the vector is cached once done."""
-    fake.delay_s = 0.3
-    enc = QueryEncoder(fake, cache_size=4)
-    try:
-        started = time.perf_counter()
-        pending = enc.submit("gas-free neighbourhood")
-        assert time.perf_counter() - started < 0.15 and not pending.done()
-        np.testing.assert_allclose(pending.result(timeout=5), expected_vector("gas-free neighbourhood"))
-        again = enc.submit("gas-free  neighbourhood")  # same query once spaces are folded
-        assert again.done() and enc.hits == 1 and len(fake.calls) == 1
-        np.testing.assert_allclose(again.result(), expected_vector("gas-free neighbourhood"))
-    finally:
-        enc.close()
-
-
-def test_a_failed_submit_is_not_cached(fake: FakeEmbedder) -> None:
-    """An encoder error reaches the future's caller, and the query is tried again next time."""
-    fake.fail_on = "broken"
-    enc = QueryEncoder(fake, cache_size=4)
-    try:
-        with pytest.raises(RuntimeError, match="cannot encode"):
-            enc.submit("broken").result(timeout=5)
-        fake.fail_on = None
-        np.testing.assert_allclose(enc.submit("broken").result(timeout=5), expected_vector("broken"))
-        assert len(fake.calls) == 2 and enc.hits == 0
-    finally:
-        enc.close()
